@@ -1,0 +1,177 @@
+//! The one error type of the crate.
+
+use crate::model::{AgentId, GangId, TaskId};
+use crate::online::Explanation;
+use thiserror::Error;
+
+/// Everything that can go wrong in `agentsched`.
+///
+/// Each variant names the offending id or field. A call that returns an error leaves the state it
+/// was called on exactly as it was before the call.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A schema needs at least one dimension.
+    #[error("a resource schema needs at least one dimension")]
+    EmptySchema,
+    /// A schema has more dimensions than supported.
+    #[error("a resource schema has {got} dimensions; at most {max} are supported")]
+    TooManyDimensions {
+        /// Dimensions given.
+        got: usize,
+        /// The supported maximum.
+        max: usize,
+    },
+    /// Two dimensions of a schema share a name, or a name is empty.
+    #[error("invalid dimension name `{name}` (empty or duplicate)")]
+    InvalidDimension {
+        /// The offending name.
+        name: String,
+    },
+    /// A resource vector has the wrong number of dimensions.
+    #[error("{field}: expected {expected} dimensions, got {got}")]
+    DimensionMismatch {
+        /// Which value had the wrong length.
+        field: &'static str,
+        /// The schema's dimension count.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// Adding quantities would exceed `u64::MAX`.
+    #[error("{field}: overflow in dimension {dimension}")]
+    Overflow {
+        /// The value that overflowed.
+        field: &'static str,
+        /// The dimension index.
+        dimension: usize,
+    },
+    /// Subtracting quantities would go below zero.
+    #[error("{field}: underflow in dimension {dimension}")]
+    Underflow {
+        /// The value that underflowed.
+        field: &'static str,
+        /// The dimension index.
+        dimension: usize,
+    },
+    /// A number that must be finite is NaN or infinite.
+    #[error("{field} must be finite, got {value}")]
+    NotFinite {
+        /// The offending field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A number that must be non-negative is negative.
+    #[error("{field} must be non-negative, got {value}")]
+    Negative {
+        /// The offending field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A number that must be strictly positive is zero.
+    #[error("{field} must be positive, got {value}")]
+    NotPositive {
+        /// The offending field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A configuration value is out of its allowed range.
+    #[error("invalid configuration `{field}`: {reason}")]
+    InvalidConfig {
+        /// The offending field.
+        field: &'static str,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+    /// No task with this id is known.
+    #[error("unknown task {0}")]
+    UnknownTask(TaskId),
+    /// A task with this id already exists.
+    #[error("duplicate task {0}")]
+    DuplicateTask(TaskId),
+    /// No agent with this id is in the pool.
+    #[error("unknown agent {0}")]
+    UnknownAgent(AgentId),
+    /// An agent with this id is already in the pool.
+    #[error("duplicate agent {0}")]
+    DuplicateAgent(AgentId),
+    /// An id is not (or already) in an indexed queue.
+    #[error("queue entry {id}: {reason}")]
+    QueueEntry {
+        /// The dense id.
+        id: u32,
+        /// `"unknown"` or `"duplicate"`.
+        reason: &'static str,
+    },
+    /// The event does not apply to a task in its current state.
+    #[error("task {task} is {state}; the operation needs it {expected}")]
+    TaskState {
+        /// The task.
+        task: TaskId,
+        /// Its current state.
+        state: &'static str,
+        /// The state the operation needs.
+        expected: &'static str,
+    },
+    /// The event does not apply to an agent in its current state.
+    #[error("agent {agent} is {state}; the operation needs it {expected}")]
+    AgentState {
+        /// The agent.
+        agent: AgentId,
+        /// Its current state.
+        state: &'static str,
+        /// The state the operation needs.
+        expected: &'static str,
+    },
+    /// Members of a gang disagree about the gang's size.
+    #[error("task {task}: gang {gang} was declared with size {expected}, got {got}")]
+    GangSize {
+        /// The task.
+        task: TaskId,
+        /// The gang.
+        gang: GangId,
+        /// The size the gang already has.
+        expected: u32,
+        /// The size this task declares.
+        got: u32,
+    },
+    /// A gang already has as many members as its size.
+    #[error("task {task}: gang {gang} already has {size} members")]
+    GangFull {
+        /// The task.
+        task: TaskId,
+        /// The gang.
+        gang: GangId,
+        /// The gang's size.
+        size: u32,
+    },
+    /// The task can never be placed in this pool (larger than every agent, or no agent meets its
+    /// hard constraints); the explanation says why.
+    #[error("task {task} can never be placed in this pool: {explanation}")]
+    NeverFits {
+        /// The task.
+        task: TaskId,
+        /// Why, agent by agent.
+        explanation: Box<Explanation>,
+    },
+    /// Time given to the dispatcher went backwards.
+    #[error("time went backwards: now is {now}, got {got}")]
+    TimeWentBackwards {
+        /// The dispatcher's clock.
+        now: f64,
+        /// The time given.
+        got: f64,
+    },
+    /// A snapshot is inconsistent and cannot be restored.
+    #[error("invalid snapshot: {reason}")]
+    InvalidSnapshot {
+        /// What is inconsistent.
+        reason: String,
+    },
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

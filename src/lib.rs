@@ -1,0 +1,13 @@
+//! # agentsched
+//!
+//! The scheduling core for AI-agent platforms: which task runs on which agent, when.
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod error;
+pub mod model;
+pub mod online;
+pub mod queue;
+
+pub use error::{Error, Result};
+pub use model::{AgentId, GangId, Label, Sensitivity, TaskId, Tier};

@@ -1,0 +1,128 @@
+//! Shared model types: ids, tiers, data sensitivity and labels.
+//!
+//! Every capability speaks these types; none reaches into another capability's internals.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A task's id, chosen by the host. Unique among the tasks a dispatcher knows.
+    TaskId,
+    "task#"
+);
+id_type!(
+    /// An agent's id, chosen by the host. Unique among the agents of a pool.
+    AgentId,
+    "agent#"
+);
+id_type!(
+    /// A gang's id: tasks sharing it are placed all together or not at all.
+    GangId,
+    "gang#"
+);
+
+/// Where an agent runs: in the platform's own (private) cloud or in a public one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Infrastructure the platform operator controls.
+    Private,
+    /// Rented public-cloud capacity.
+    Public,
+}
+
+/// How sensitive the data a task touches is.
+///
+/// A typed constraint, not a label: `Confidential` never runs on a [`Tier::Public`] agent, and
+/// `Internal` runs there only when the pool's policy allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// Public data: may run anywhere.
+    #[default]
+    Public,
+    /// Internal data: public agents only if `allow_internal_on_public` is set.
+    Internal,
+    /// Confidential data: private agents only.
+    Confidential,
+}
+
+impl Sensitivity {
+    /// Whether data of this sensitivity may be processed on an agent of `tier`.
+    ///
+    /// # Example
+    /// ```
+    /// use agentsched::{Sensitivity, Tier};
+    /// assert!(!Sensitivity::Confidential.allowed_on(Tier::Public, true));
+    /// assert!(Sensitivity::Internal.allowed_on(Tier::Public, true));
+    /// assert!(!Sensitivity::Internal.allowed_on(Tier::Public, false));
+    /// ```
+    pub fn allowed_on(self, tier: Tier, allow_internal_on_public: bool) -> bool {
+        match (self, tier) {
+            (_, Tier::Private) | (Sensitivity::Public, Tier::Public) => true,
+            (Sensitivity::Internal, Tier::Public) => allow_internal_on_public,
+            (Sensitivity::Confidential, Tier::Public) => false,
+        }
+    }
+}
+
+/// A `key=value` label on an agent, or one a task requires.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Label {
+    /// The label's key, e.g. `region`.
+    pub key: String,
+    /// The label's value, e.g. `eu-west`.
+    pub value: String,
+}
+
+impl Label {
+    /// A label `key=value`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Label {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.key, self.value)
+    }
+}
+
+/// Checks that an `f64` entering the library is finite and non-negative.
+pub(crate) fn check_non_negative(field: &'static str, value: f64) -> crate::Result<f64> {
+    if !value.is_finite() {
+        return Err(crate::Error::NotFinite { field, value });
+    }
+    if value < 0.0 {
+        return Err(crate::Error::Negative { field, value });
+    }
+    // Normalise -0.0 so that bit-level comparisons and serialisation agree.
+    Ok(value + 0.0)
+}
+
+/// Checks that an `f64` entering the library is finite and strictly positive.
+pub(crate) fn check_positive(field: &'static str, value: f64) -> crate::Result<f64> {
+    let v = check_non_negative(field, value)?;
+    if v == 0.0 {
+        return Err(crate::Error::NotPositive { field, value });
+    }
+    Ok(v)
+}

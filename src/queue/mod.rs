@@ -1,0 +1,1 @@
+//! Indexed priority queues and queue disciplines.
