@@ -7,7 +7,9 @@
 pub mod error;
 pub mod model;
 pub mod online;
+pub mod pool;
 pub mod queue;
+pub mod resources;
 
 pub use error::{Error, Result};
 pub use model::{AgentId, GangId, Label, Sensitivity, TaskId, Tier};

@@ -50,7 +50,9 @@ pub enum Tier {
 ///
 /// A typed constraint, not a label: `Confidential` never runs on a [`Tier::Public`] agent, and
 /// `Internal` runs there only when the pool's policy allows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Sensitivity {
     /// Public data: may run anywhere.
