@@ -794,6 +794,40 @@ impl Pool {
             .collect()
     }
 
+    /// The agent's exact score if it can take the task now (ignoring reservations).
+    pub(crate) fn eligible_score(
+        &self,
+        id: AgentId,
+        demand: &ResourceVec,
+        tier_mask: u8,
+        labels: &LabelSet,
+    ) -> Option<f64> {
+        let s = self.slot(id).ok()?;
+        (!labels.unknown && self.eligible(s, demand, tier_mask, labels))
+            .then(|| self.point_score(s, demand.as_slice()))
+    }
+
+    /// Whether a ready agent meets the task's tier, labels and capacity (it may be busy now).
+    pub(crate) fn could_hold(
+        &self,
+        id: AgentId,
+        demand: &ResourceVec,
+        sensitivity: Sensitivity,
+        required: &[Label],
+    ) -> bool {
+        self.slot(id).is_ok_and(|s| {
+            s.state == AgentState::Ready
+                && self
+                    .static_mismatch(s, demand, sensitivity, required)
+                    .is_none()
+        })
+    }
+
+    /// An agent's capacity.
+    pub fn capacity(&self, id: AgentId) -> Option<&ResourceVec> {
+        self.slot(id).ok().map(|s| &s.capacity)
+    }
+
     /// Sum of every agent's capacity that is not down, per dimension (saturating).
     pub fn total_capacity(&self) -> ResourceVec {
         let mut t = ResourceVec::zeros(self.schema.len());
@@ -806,5 +840,13 @@ impl Pool {
             }
         }
         t
+    }
+}
+
+impl Candidate {
+    /// Whether `self` ranks before `other` (higher score, then lower id).
+    pub(crate) fn beats(&self, other: &Candidate) -> bool {
+        index::cmp_key(self.score, self.agent.0, other.score, other.agent.0)
+            == std::cmp::Ordering::Greater
     }
 }
