@@ -441,7 +441,7 @@ impl Dispatcher {
         for (_, s) in slots {
             if let Some(id) = self.unplace(s) {
                 self.requeue_slot(s);
-                self.stats.requeued += 1;
+                self.stats.requeued = self.stats.requeued.saturating_add(1);
                 out.push(id);
             }
         }
@@ -493,7 +493,9 @@ impl Dispatcher {
     /// [`Dispatcher::forget_finished`]); [`Error::DimensionMismatch`]; [`Error::NotFinite`] or
     /// [`Error::Negative`] for the duration; [`Error::GangSize`]/[`Error::GangFull`]/
     /// [`Error::InvalidConfig`] for gang membership; [`Error::NeverFits`] when no agent in the
-    /// pool could ever hold it (with `reject_never_fit`). Nothing changes on error.
+    /// pool could ever hold it (with `reject_never_fit`); [`Error::Overflow`] (`next_seq`) when
+    /// the submission counter, as restored from a snapshot, is exhausted. Nothing changes on
+    /// error, except that a [`Error::NeverFits`] rejection is counted in [`Stats::rejected`].
     pub fn submit(&mut self, spec: TaskSpec) -> Result<()> {
         if self.ids.contains_key(&spec.id) {
             return Err(Error::DuplicateTask(spec.id));
@@ -530,13 +532,18 @@ impl Dispatcher {
                 .could_ever_fit(&demand, spec.sensitivity, &spec.labels)
         {
             let explanation = self.explain_spec(&spec, &demand, duration, None);
-            self.stats.rejected += 1;
+            self.stats.rejected = self.stats.rejected.saturating_add(1);
             return Err(Error::NeverFits {
                 task: spec.id,
                 explanation: Box::new(explanation),
             });
         }
         let seq = self.next_seq;
+        // A restored snapshot may carry any `next_seq`: refuse rather than wrap.
+        let next_seq = seq.checked_add(1).ok_or(Error::Overflow {
+            field: "next_seq",
+            dimension: 0,
+        })?;
         let slot = match self.free_task_slots.last() {
             Some(&s) => s,
             None => self.tasks.len() as u32,
@@ -576,8 +583,8 @@ impl Dispatcher {
             arrival: self.now,
             state: TaskState::Queued,
         });
-        self.next_seq += 1;
-        self.stats.submitted += 1;
+        self.next_seq = next_seq;
+        self.stats.submitted = self.stats.submitted.saturating_add(1);
         Ok(())
     }
 
@@ -591,7 +598,7 @@ impl Dispatcher {
         self.unplace(slot);
         let _ = self.queue.remove(slot);
         self.finish(slot, Place::Done);
-        self.stats.completed += 1;
+        self.stats.completed = self.stats.completed.saturating_add(1);
         Ok(())
     }
 
@@ -604,7 +611,7 @@ impl Dispatcher {
         self.unplace(slot);
         self.queue.remove(slot)?;
         self.finish(slot, Place::Cancelled);
-        self.stats.cancelled += 1;
+        self.stats.cancelled = self.stats.cancelled.saturating_add(1);
         Ok(())
     }
 
@@ -639,9 +646,9 @@ impl Dispatcher {
     /// [`Error::UnknownTask`]; [`Error::TaskState`] if it finished.
     pub fn change_priority(&mut self, id: TaskId, priority: i32) -> Result<()> {
         let slot = self.live_slot(id)?;
-        if self.queue.contains(slot) {
-            self.queue.change_priority(slot, priority)?;
-        }
+        // A running task stays known to the queue: its item must carry the new priority too,
+        // or a requeue (agent failure, yield) would put it back with the old one.
+        self.queue.change_priority(slot, priority)?;
         if let Some(r) = self.rec_mut(slot) {
             r.spec.priority = priority;
         }
@@ -832,9 +839,9 @@ impl Dispatcher {
             };
         }
         self.running_on.entry(c.agent).or_default().push(slot);
-        self.stats.placed += 1;
+        self.stats.placed = self.stats.placed.saturating_add(1);
         if backfilled {
-            self.stats.backfilled += 1;
+            self.stats.backfilled = self.stats.backfilled.saturating_add(1);
         }
         out.push(Assignment {
             task: id,

@@ -323,7 +323,7 @@ impl TaskQueue {
     /// configurations it keeps running.
     ///
     /// # Complexity
-    /// O(n + m) for n queued tasks and m id slots.
+    /// O(n) for n queued tasks (the heap is rebuilt bottom-up).
     ///
     /// # Errors
     /// As [`Discipline::validate`]; the queue is then unchanged.
@@ -417,16 +417,18 @@ impl TaskQueue {
                 reason: "seq not increasing",
             });
         }
+        let capacity = Error::QueueEntry {
+            id,
+            reason: "capacity",
+        };
         let index = id as usize;
-        if index >= self.slots.len() {
+        let needed = index.checked_add(1).ok_or(capacity.clone())?;
+        if needed > self.slots.len() {
             // Growing `slots` is invisible to callers, so it may happen before `push` can fail.
             self.slots
-                .try_reserve(index + 1 - self.slots.len())
-                .map_err(|_| Error::QueueEntry {
-                    id,
-                    reason: "capacity",
-                })?;
-            self.slots.resize(index + 1, None);
+                .try_reserve(needed - self.slots.len())
+                .map_err(|_| capacity)?;
+            self.slots.resize(needed, None);
         }
         let slot = Slot { item, used: 0.0 };
         self.heap.push(id, self.key(&slot))?;
@@ -751,7 +753,10 @@ impl TaskQueue {
             last_boost,
             now,
         };
-        let slots_len = entries.last().map_or(0, |e| e.id as usize + 1);
+        let slots_len = entries
+            .last()
+            .map_or(Some(0), |e| (e.id as usize).checked_add(1))
+            .ok_or_else(|| invalid("ids exceed the address space".to_string()))?;
         queue
             .slots
             .try_reserve_exact(slots_len)

@@ -4,8 +4,8 @@ use crate::{Error, Result};
 use std::cmp::Ordering;
 use std::fmt;
 
-/// Children per node. Four halves the depth of a binary heap; the four children of a node sit in
-/// one 64-byte cache line when an entry is 16 bytes.
+/// Children per node. Four halves the depth of a binary heap, and the four children of a node are
+/// adjacent (64 bytes, at most two cache lines, when an entry is 16 bytes).
 const ARITY: usize = 4;
 
 /// Marks an id that is not in the heap in the position array.
@@ -96,13 +96,17 @@ impl<K: Ord + Copy> IndexedHeap<K> {
 
     /// An empty heap with room for `n` entries with ids below `n`.
     ///
+    /// The capacity is a hint: if the memory cannot be allocated the heap starts empty and grows
+    /// on demand.
+    ///
     /// # Complexity
     /// O(n) time and space.
     pub fn with_capacity(n: usize) -> Self {
-        IndexedHeap {
-            data: Vec::with_capacity(n),
-            pos: vec![ABSENT; n],
+        let mut heap = Self::new();
+        if heap.data.try_reserve_exact(n).is_ok() && heap.pos.try_reserve_exact(n).is_ok() {
+            heap.pos.resize(n, ABSENT);
         }
+        heap
     }
 
     /// The number of entries.
@@ -172,11 +176,12 @@ impl<K: Ord + Copy> IndexedHeap<K> {
         if self.data.len() >= ABSENT as usize {
             return Err(capacity);
         }
-        let slot = id as usize;
-        if slot >= self.pos.len() {
-            let extra = slot + 1 - self.pos.len();
-            self.pos.try_reserve(extra).map_err(|_| capacity.clone())?;
-            self.pos.resize(slot + 1, ABSENT);
+        let needed = (id as usize).checked_add(1).ok_or(capacity.clone())?;
+        if needed > self.pos.len() {
+            self.pos
+                .try_reserve(needed - self.pos.len())
+                .map_err(|_| capacity.clone())?;
+            self.pos.resize(needed, ABSENT);
         }
         self.data.try_reserve(1).map_err(|_| capacity)?;
         let hole = self.data.len();
@@ -225,7 +230,10 @@ impl<K: Ord + Copy> IndexedHeap<K> {
         })?;
         let old = self.data[i].0;
         let entry = (key, id);
-        if less(&entry, &(old, id)) {
+        // Decide the direction against the parent rather than the old key: both reads depend only
+        // on `i`, so they overlap in memory. If `entry` is smaller than the parent it is smaller
+        // than the old key too, so the subtree below stays ordered.
+        if i > 0 && less(&entry, &self.data[(i - 1) / ARITY]) {
             self.sift_up(i, entry);
         } else {
             self.sift_down(i, entry);
