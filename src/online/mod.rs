@@ -457,11 +457,11 @@ impl Dispatcher {
         let (id, demand) = (r.spec.id, r.demand.clone());
         // Cannot fail: the allocation was made by this dispatcher and is tracked exactly.
         let _ = self.pool.release(agent, &demand);
-        if let Some(v) = self.running_on.get_mut(&agent) {
-            v.retain(|x| *x != slot);
-            if v.is_empty() {
-                self.running_on.remove(&agent);
-            }
+        if let Some(v) = self.running_on.get_mut(&agent)
+            && let Some(i) = v.iter().position(|x| *x == slot)
+        {
+            // Empty lists stay (no map churn); they go when the agent leaves.
+            v.swap_remove(i);
         }
         if let Some(r) = self.rec_mut(slot) {
             r.state = TaskState::Queued;

@@ -227,9 +227,21 @@ impl Dispatcher {
                         return Err(bad(format!("{id}: running on down {agent}")));
                     }
                     d.pool.set_state(agent, AgentState::Ready)?;
+                    // The hard constraints hold for running tasks too (tier, labels, capacity).
+                    let allowed = d.pool.could_hold(
+                        agent,
+                        &demand,
+                        t.spec.sensitivity,
+                        &t.spec.labels,
+                    );
                     let r = d.pool.allocate(agent, &demand);
                     d.pool.set_state(agent, st)?;
                     r.map_err(|e| bad(format!("{id} on {agent}: {e}")))?;
+                    if !allowed {
+                        return Err(bad(format!(
+                            "{id} on {agent}: tier or labels do not allow it"
+                        )));
+                    }
                     d.running_on.entry(agent).or_default().push(slot);
                 }
                 TaskState::Done | TaskState::Cancelled => {

@@ -51,14 +51,14 @@ pub(crate) fn cmp_key(a_score: f64, a_id: u32, b_score: f64, b_id: u32) -> Order
 /// The k best candidates so far, best first.
 pub(crate) struct TopK {
     k: usize,
-    pub items: Vec<Scored>,
+    pub items: smallvec::SmallVec<[Scored; 4]>,
 }
 
 impl TopK {
     pub fn new(k: usize) -> Self {
         TopK {
             k,
-            items: Vec::with_capacity(k.min(64)),
+            items: smallvec::SmallVec::new(),
         }
     }
 
@@ -90,18 +90,25 @@ impl TopK {
 
 const NO_ID: u32 = u32::MAX;
 
+// Node layout: one run of `4 + d` words per node, so that a node is one cache line for d <= 4
+// and two siblings are adjacent.
+const W_SCORE: usize = 0; // best static score in the subtree, as f64 bits
+const W_IDS: usize = 1; // (id of that best key) << 32 | lowest id in the subtree
+const W_SIG: usize = 2; // OR of label signatures
+const W_TIERS: usize = 3; // OR of tier bits (0 = no ready agent below)
+const W_FREE: usize = 4; // per-dimension maximum free quantity
+
 #[derive(Clone)]
 pub(crate) struct FitIndex {
     dims: usize,
+    /// Words per node.
+    stride: usize,
     /// Number of leaves, a power of two.
     size: usize,
     bnb: bool,
-    key_score: Vec<f64>,
-    key_id: Vec<u32>,
-    min_id: Vec<u32>,
-    tiers: Vec<u8>,
-    sig: Vec<u64>,
-    max_free: Vec<u64>,
+    nodes: Vec<u64>,
+    /// Only when the score depends on the demand: per node and dimension, free fraction
+    /// `[fmin, fmax]` and positive capacity `[capmin, capmax]`.
     fmin: Vec<f64>,
     fmax: Vec<f64>,
     capmin: Vec<u64>,
@@ -112,14 +119,10 @@ impl FitIndex {
     pub fn new(dims: usize, bnb: bool) -> Self {
         let mut ix = FitIndex {
             dims,
+            stride: W_FREE + dims,
             size: 0,
             bnb,
-            key_score: Vec::new(),
-            key_id: Vec::new(),
-            min_id: Vec::new(),
-            tiers: Vec::new(),
-            sig: Vec::new(),
-            max_free: Vec::new(),
+            nodes: Vec::new(),
             fmin: Vec::new(),
             fmax: Vec::new(),
             capmin: Vec::new(),
@@ -129,34 +132,40 @@ impl FitIndex {
         ix
     }
 
-    /// Number of leaf slots.
-    pub fn slots(&self) -> usize {
-        self.size
-    }
-
     /// Grows to at least `slots` leaves, emptied; the caller re-inserts every leaf.
     pub fn resize(&mut self, slots: usize) {
         let size = slots.max(1).next_power_of_two();
         let nodes = 2 * size;
         let d = self.dims;
         self.size = size;
-        self.key_score = vec![f64::NEG_INFINITY; nodes];
-        self.key_id = vec![NO_ID; nodes];
-        self.min_id = vec![NO_ID; nodes];
-        self.tiers = vec![0; nodes];
-        self.sig = vec![0; nodes];
-        self.max_free = vec![0; nodes * d];
+        self.nodes = vec![0; nodes * self.stride];
+        for n in 0..nodes {
+            self.clear_node(n);
+        }
         if self.bnb {
             self.fmin = vec![f64::INFINITY; nodes * d];
             self.fmax = vec![f64::NEG_INFINITY; nodes * d];
             self.capmin = vec![u64::MAX; nodes * d];
             self.capmax = vec![0; nodes * d];
-        } else {
-            self.fmin = Vec::new();
-            self.fmax = Vec::new();
-            self.capmin = Vec::new();
-            self.capmax = Vec::new();
         }
+    }
+
+    fn clear_node(&mut self, n: usize) {
+        let w = &mut self.nodes[n * self.stride..(n + 1) * self.stride];
+        w.fill(0);
+        w[W_SCORE] = f64::NEG_INFINITY.to_bits();
+        w[W_IDS] = ((NO_ID as u64) << 32) | NO_ID as u64;
+    }
+
+    #[inline]
+    fn node(&self, n: usize) -> &[u64] {
+        &self.nodes[n * self.stride..(n + 1) * self.stride]
+    }
+
+    #[inline]
+    fn key(&self, n: usize) -> (f64, u32) {
+        let w = self.node(n);
+        (f64::from_bits(w[W_SCORE]), (w[W_IDS] >> 32) as u32)
     }
 
     /// Writes leaf `slot` (`None` = no ready agent there) without fixing ancestors; call
@@ -166,12 +175,7 @@ impl FitIndex {
         let d = self.dims;
         match leaf {
             None => {
-                self.key_score[n] = f64::NEG_INFINITY;
-                self.key_id[n] = NO_ID;
-                self.min_id[n] = NO_ID;
-                self.tiers[n] = 0;
-                self.sig[n] = 0;
-                self.max_free[n * d..(n + 1) * d].fill(0);
+                self.clear_node(n);
                 if self.bnb {
                     self.fmin[n * d..(n + 1) * d].fill(f64::INFINITY);
                     self.fmax[n * d..(n + 1) * d].fill(f64::NEG_INFINITY);
@@ -180,12 +184,13 @@ impl FitIndex {
                 }
             }
             Some(l) => {
-                self.key_score[n] = l.static_score;
-                self.key_id[n] = l.id;
-                self.min_id[n] = l.id;
-                self.tiers[n] = l.tier_bit;
-                self.sig[n] = l.label_sig;
-                self.max_free[n * d..(n + 1) * d].copy_from_slice(l.free);
+                let st = self.stride;
+                let w = &mut self.nodes[n * st..(n + 1) * st];
+                w[W_SCORE] = l.static_score.to_bits();
+                w[W_IDS] = ((l.id as u64) << 32) | l.id as u64;
+                w[W_SIG] = l.label_sig;
+                w[W_TIERS] = l.tier_bit as u64;
+                w[W_FREE..].copy_from_slice(l.free);
                 if self.bnb {
                     for j in 0..d {
                         let c = l.capacity[j];
@@ -200,45 +205,57 @@ impl FitIndex {
         }
     }
 
-    fn pull(&mut self, n: usize) {
-        let (a, b) = (2 * n, 2 * n + 1);
-        let d = self.dims;
-        if cmp_key(
-            self.key_score[a],
-            self.key_id[a],
-            self.key_score[b],
-            self.key_id[b],
-        ) != Ordering::Less
-        {
-            self.key_score[n] = self.key_score[a];
-            self.key_id[n] = self.key_id[a];
-        } else {
-            self.key_score[n] = self.key_score[b];
-            self.key_id[n] = self.key_id[b];
-        }
-        self.min_id[n] = self.min_id[a].min(self.min_id[b]);
-        self.tiers[n] = self.tiers[a] | self.tiers[b];
-        self.sig[n] = self.sig[a] | self.sig[b];
-        for j in 0..d {
-            self.max_free[n * d + j] = self.max_free[a * d + j].max(self.max_free[b * d + j]);
+    /// Recomputes node `n` from its children; returns whether it changed.
+    #[inline]
+    fn pull(&mut self, n: usize) -> bool {
+        let st = self.stride;
+        let (head, tail) = self.nodes.split_at_mut(2 * n * st);
+        let node = &mut head[n * st..(n + 1) * st];
+        let (a, b) = tail[..2 * st].split_at(st);
+        let mut changed = false;
+        let (sa, ia) = (f64::from_bits(a[W_SCORE]), (a[W_IDS] >> 32) as u32);
+        let (sb, ib) = (f64::from_bits(b[W_SCORE]), (b[W_IDS] >> 32) as u32);
+        let best = if cmp_key(sa, ia, sb, ib) != Ordering::Less { a } else { b };
+        let ids = (best[W_IDS] & !0xffff_ffff) | (a[W_IDS] as u32).min(b[W_IDS] as u32) as u64;
+        let mut set = |i: usize, v: u64| {
+            changed |= node[i] != v;
+            node[i] = v;
+        };
+        set(W_SCORE, best[W_SCORE]);
+        set(W_IDS, ids);
+        set(W_SIG, a[W_SIG] | b[W_SIG]);
+        set(W_TIERS, a[W_TIERS] | b[W_TIERS]);
+        for j in W_FREE..st {
+            set(j, a[j].max(b[j]));
         }
         if self.bnb {
+            let d = self.dims;
+            let (l, r) = (2 * n, 2 * n + 1);
             for j in 0..d {
-                self.fmin[n * d + j] = self.fmin[a * d + j].min(self.fmin[b * d + j]);
-                self.fmax[n * d + j] = self.fmax[a * d + j].max(self.fmax[b * d + j]);
-                self.capmin[n * d + j] = self.capmin[a * d + j].min(self.capmin[b * d + j]);
-                self.capmax[n * d + j] = self.capmax[a * d + j].max(self.capmax[b * d + j]);
+                let v = self.fmin[l * d + j].min(self.fmin[r * d + j]);
+                changed |= self.fmin[n * d + j].to_bits() != v.to_bits();
+                self.fmin[n * d + j] = v;
+                let v = self.fmax[l * d + j].max(self.fmax[r * d + j]);
+                changed |= self.fmax[n * d + j].to_bits() != v.to_bits();
+                self.fmax[n * d + j] = v;
+                let v = self.capmin[l * d + j].min(self.capmin[r * d + j]);
+                changed |= self.capmin[n * d + j] != v;
+                self.capmin[n * d + j] = v;
+                let v = self.capmax[l * d + j].max(self.capmax[r * d + j]);
+                changed |= self.capmax[n * d + j] != v;
+                self.capmax[n * d + j] = v;
             }
         }
+        changed
     }
 
-    /// Sets leaf `slot` and fixes its ancestors: `O(d log n)`.
+    /// Sets leaf `slot` and fixes its ancestors, stopping as soon as one is unchanged:
+    /// `O(d log n)` at worst, a few levels typically.
     pub fn update(&mut self, slot: usize, leaf: Option<&Leaf<'_>>) {
         debug_assert!(slot < self.size);
         self.write_leaf(slot, leaf);
         let mut n = (self.size + slot) / 2;
-        while n >= 1 {
-            self.pull(n);
+        while n >= 1 && self.pull(n) {
             n /= 2;
         }
     }
@@ -251,50 +268,33 @@ impl FitIndex {
     }
 
     #[inline]
-    fn may_fit(&self, n: usize, q: &Query<'_>) -> bool {
-        if self.tiers[n] & q.tier_mask == 0 || self.sig[n] & q.label_sig != q.label_sig {
+    pub(crate) fn may_fit(&self, n: usize, q: &Query<'_>) -> bool {
+        let w = self.node(n);
+        if (w[W_TIERS] as u8) & q.tier_mask == 0 || w[W_SIG] & q.label_sig != q.label_sig {
             return false;
         }
-        let d = self.dims;
-        self.max_free[n * d..(n + 1) * d]
-            .iter()
-            .zip(q.demand)
-            .all(|(f, x)| f >= x)
+        w[W_FREE..].iter().zip(q.demand).all(|(f, x)| f >= x)
     }
 
     /// Upper bound `(score, id)` for node `n`.
     #[inline]
-    fn bound(&self, n: usize, w: &Weights, q: &Query<'_>) -> (f64, u32) {
+    pub(crate) fn bound(&self, n: usize, w: &Weights, q: &Query<'_>) -> (f64, u32) {
         if !self.bnb {
-            return (self.key_score[n], self.key_id[n]);
+            return self.key(n);
         }
         let d = self.dims;
-        let s = eval(w, self.key_score[n], q.demand, |j| DimBounds {
+        let s = eval(w, f64::from_bits(self.node(n)[W_SCORE]), q.demand, |j| DimBounds {
             fmin: self.fmin[n * d + j],
             fmax: self.fmax[n * d + j],
             capmin: self.capmin[n * d + j],
             capmax: self.capmax[n * d + j],
         });
-        (s, self.min_id[n])
+        (s, self.node(n)[W_IDS] as u32)
     }
 
-    /// Branch-and-bound search. `leaf_ok(slot)` does the exact checks (fit, labels, exclusion)
-    /// and returns the exact score, or `None`.
-    pub fn search(
-        &self,
-        w: &Weights,
-        q: &Query<'_>,
-        top: &mut TopK,
-        leaf_ok: &mut impl FnMut(usize) -> Option<(f64, u32)>,
-    ) {
-        if !self.may_fit(1, q) {
-            return;
-        }
-        let b = self.bound(1, w, q);
-        self.descend(1, b, w, q, top, leaf_ok);
-    }
-
-    fn descend(
+    /// Branch-and-bound descent from node `n` with bound `b`. `leaf_ok(slot)` does the exact
+    /// checks (fit, labels, exclusion) and returns the exact score, or `None`.
+    pub(crate) fn descend(
         &self,
         n: usize,
         b: (f64, u32),
@@ -336,3 +336,160 @@ impl FitIndex {
         }
     }
 }
+
+/// The most class trees; agents of further classes share one catch-all tree.
+const MAX_CLASSES: usize = 8;
+
+/// One tree per agent class (tier, and which dimensions have capacity at all).
+///
+/// A tree's bound knows only aggregates, so an agent that scores best but can never match the
+/// task (a public agent for confidential data, an agent without GPUs for a GPU task) would be
+/// visited first and rejected, again and again. Splitting the pool by these static properties
+/// makes them exact at the tree level: a query searches only compatible classes.
+#[derive(Clone)]
+pub(crate) struct ClassedIndex {
+    dims: usize,
+    bnb: bool,
+    classes: Vec<Class>,
+    slot_class: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct Class {
+    tier_bit: u8,
+    cap_mask: u64,
+    catch_all: bool,
+    ix: FitIndex,
+}
+
+const NO_CLASS: u8 = u8::MAX;
+
+/// Bit `j` set when dimension `j` is non-zero.
+#[inline]
+pub(crate) fn nonzero_mask(v: &[u64]) -> u64 {
+    v.iter()
+        .enumerate()
+        .fold(0, |m, (j, &x)| if x > 0 { m | (1u64 << (j % 64)) } else { m })
+}
+
+impl ClassedIndex {
+    pub fn new(dims: usize, bnb: bool) -> Self {
+        ClassedIndex {
+            dims,
+            bnb,
+            classes: Vec::new(),
+            slot_class: Vec::new(),
+        }
+    }
+
+    pub fn slots(&self) -> usize {
+        self.slot_class.len()
+    }
+
+    /// Grows to at least `slots` leaves, emptied; the caller re-writes every leaf.
+    pub fn resize(&mut self, slots: usize) {
+        let size = slots.max(1).next_power_of_two();
+        self.slot_class = vec![NO_CLASS; size];
+        for c in &mut self.classes {
+            c.ix.resize(size);
+        }
+    }
+
+    fn class_of(&mut self, tier_bit: u8, cap_mask: u64) -> usize {
+        if let Some(i) = self
+            .classes
+            .iter()
+            .position(|c| !c.catch_all && c.tier_bit == tier_bit && c.cap_mask == cap_mask)
+        {
+            return i;
+        }
+        if self.classes.len() < MAX_CLASSES - 1 {
+            let mut ix = FitIndex::new(self.dims, self.bnb);
+            ix.resize(self.slot_class.len());
+            self.classes.push(Class {
+                tier_bit,
+                cap_mask,
+                catch_all: false,
+                ix,
+            });
+            return self.classes.len() - 1;
+        }
+        if let Some(i) = self.classes.iter().position(|c| c.catch_all) {
+            return i;
+        }
+        let mut ix = FitIndex::new(self.dims, self.bnb);
+        ix.resize(self.slot_class.len());
+        self.classes.push(Class {
+            tier_bit: 0,
+            cap_mask: 0,
+            catch_all: true,
+            ix,
+        });
+        self.classes.len() - 1
+    }
+
+    fn place(&mut self, slot: usize, leaf: Option<&Leaf<'_>>, fix: bool) {
+        let old = self.slot_class.get(slot).copied().unwrap_or(NO_CLASS);
+        let new = leaf.map(|l| self.class_of(l.tier_bit, nonzero_mask(l.capacity)));
+        if old != NO_CLASS && Some(old as usize) != new {
+            let ix = &mut self.classes[old as usize].ix;
+            if fix {
+                ix.update(slot, None);
+            } else {
+                ix.write_leaf(slot, None);
+            }
+        }
+        if let Some(c) = new {
+            let ix = &mut self.classes[c].ix;
+            if fix {
+                ix.update(slot, leaf);
+            } else {
+                ix.write_leaf(slot, leaf);
+            }
+        }
+        if let Some(s) = self.slot_class.get_mut(slot) {
+            *s = new.map_or(NO_CLASS, |c| c as u8);
+        }
+    }
+
+    /// Sets a leaf and fixes its ancestors: `O(d log n)`.
+    pub fn update(&mut self, slot: usize, leaf: Option<&Leaf<'_>>) {
+        self.place(slot, leaf, true);
+    }
+
+    /// Sets a leaf without fixing ancestors; call [`ClassedIndex::rebuild`] after a batch.
+    pub fn write_leaf(&mut self, slot: usize, leaf: Option<&Leaf<'_>>) {
+        self.place(slot, leaf, false);
+    }
+
+    pub fn rebuild(&mut self) {
+        for c in &mut self.classes {
+            c.ix.rebuild();
+        }
+    }
+
+    /// Searches the compatible classes, the most promising first, sharing one top-k.
+    pub fn search(
+        &self,
+        w: &Weights,
+        q: &Query<'_>,
+        top: &mut TopK,
+        leaf_ok: &mut impl FnMut(usize) -> Option<(f64, u32)>,
+    ) {
+        let need = nonzero_mask(q.demand);
+        let mut order: SmallVecClasses = SmallVecClasses::new();
+        for c in &self.classes {
+            let compatible =
+                c.catch_all || (c.tier_bit & q.tier_mask != 0 && need & !c.cap_mask == 0);
+            if compatible && c.ix.may_fit(1, q) {
+                order.push((c.ix.bound(1, w, q), &c.ix));
+            }
+        }
+        order.sort_by(|a, b| cmp_key(b.0.0, b.0.1, a.0.0, a.0.1));
+        for (b, ix) in order {
+            ix.descend(1, b, w, q, top, leaf_ok);
+        }
+    }
+}
+
+type SmallVecClasses<'a> = smallvec::SmallVec<[((f64, u32), &'a FitIndex); MAX_CLASSES]>;

@@ -11,13 +11,13 @@ mod score;
 
 pub use score::{Scoring, Weights};
 
-use crate::model::{AgentId, Label, Sensitivity, Tier, check_non_negative, check_positive};
+use crate::model::{AgentId, IdMap, Label, Sensitivity, Tier, check_non_negative, check_positive};
 use crate::resources::{ResourceVec, Schema};
 use crate::{Error, Result};
-use index::{FitIndex, Leaf, Query, TopK};
+use index::{ClassedIndex, Leaf, Query, TopK};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// An agent's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -265,14 +265,16 @@ pub struct Pool {
     weights: Weights,
     allow_internal_on_public: bool,
     slots: Vec<Option<Slot>>,
-    by_id: BTreeMap<AgentId, u32>,
+    by_id: IdMap<AgentId, u32>,
+    /// Ids in order, for deterministic iteration (not on the hot path).
+    order: BTreeSet<AgentId>,
     free_slots: Vec<u32>,
     labels: Labels,
     index: IndexCell,
 }
 
 /// The index is derived state: cloning a pool rebuilds it.
-struct IndexCell(FitIndex);
+struct IndexCell(ClassedIndex);
 
 impl std::fmt::Debug for IndexCell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -297,13 +299,14 @@ impl Pool {
         schema.check()?;
         let weights = scoring.weights()?;
         Ok(Pool {
-            index: IndexCell(FitIndex::new(schema.len(), weights.demand_dependent())),
+            index: IndexCell(ClassedIndex::new(schema.len(), weights.demand_dependent())),
             schema,
             scoring,
             weights,
             allow_internal_on_public,
             slots: Vec::new(),
-            by_id: BTreeMap::new(),
+            by_id: IdMap::default(),
+            order: BTreeSet::new(),
             free_slots: Vec::new(),
             labels: Labels::default(),
         })
@@ -332,7 +335,7 @@ impl Pool {
         let weights = scoring.weights()?;
         self.scoring = scoring;
         self.weights = weights;
-        self.index = IndexCell(FitIndex::new(self.schema.len(), weights.demand_dependent()));
+        self.index = IndexCell(ClassedIndex::new(self.schema.len(), weights.demand_dependent()));
         for s in self.slots.iter_mut().flatten() {
             s.static_score = weights.static_score(s.used.load(&s.capacity), s.spec.cost_per_time);
         }
@@ -357,7 +360,7 @@ impl Pool {
 
     /// Agent ids in ascending order.
     pub fn ids(&self) -> impl Iterator<Item = AgentId> + '_ {
-        self.by_id.keys().copied()
+        self.order.iter().copied()
     }
 
     /// A view of one agent.
@@ -458,6 +461,7 @@ impl Pool {
             }
         };
         self.by_id.insert(id, i);
+        self.order.insert(id);
         if self.slots.len() > self.index.0.slots() {
             self.rebuild_index();
         } else {
@@ -482,6 +486,7 @@ impl Pool {
         }
         let slot = self.slots[i].take().ok_or(Error::UnknownAgent(id))?;
         self.by_id.remove(&id);
+        self.order.remove(&id);
         self.free_slots.push(i as u32);
         self.index.0.update(i, None);
         Ok(slot.spec)
