@@ -73,7 +73,8 @@ pub struct Explanation {
     pub short_by_dimension: Vec<usize>,
     /// The closest agents (smallest total relative shortfall), at most 3.
     pub closest: Vec<Shortfall>,
-    /// Whether some agent not down could hold the task once idle (capacity, tier, labels).
+    /// Whether some agent in the pool (in any state: a down agent may recover) could hold the
+    /// task once idle (capacity, tier, labels).
     pub could_ever_fit: bool,
     /// For a gang member: how far the gang is.
     pub gang: Option<GangProgress>,

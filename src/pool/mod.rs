@@ -650,7 +650,8 @@ impl Pool {
             .map(|(dimension, _)| Mismatch::CapacityTooSmall { dimension })
     }
 
-    /// Whether some agent not down could ever hold the task (capacity, tier, labels).
+    /// Whether some agent in the pool, in any state (a down agent may recover), could hold the
+    /// task once idle: capacity, tier and labels.
     pub(crate) fn could_ever_fit(
         &self,
         demand: &ResourceVec,
@@ -658,10 +659,8 @@ impl Pool {
         required: &[Label],
     ) -> bool {
         self.slots.iter().flatten().any(|s| {
-            s.state != AgentState::Down
-                && self
-                    .static_mismatch(s, demand, sensitivity, required)
-                    .is_none()
+            self.static_mismatch(s, demand, sensitivity, required)
+                .is_none()
         })
     }
 
