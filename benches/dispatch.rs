@@ -56,7 +56,11 @@ impl Bench {
                     10_000,
                 ],
             )
-            .tier(if a % 3 == 0 { Tier::Public } else { Tier::Private })
+            .tier(if a % 3 == 0 {
+                Tier::Public
+            } else {
+                Tier::Private
+            })
             .cost_per_time(1.0 + rng.below(10) as f64)
             .label(Label::new("zone", (a % 4).to_string()));
             d.join_agent(spec).unwrap();
@@ -120,14 +124,20 @@ fn dispatch(c: &mut Criterion) {
         g.warm_up_time(Duration::from_millis(500));
         for &n in &[1_000u32, 10_000, 100_000] {
             for search in [Search::Indexed, Search::FullScan] {
-                if matches!(scoring, Scoring::Balanced) && n == 100_000 && search == Search::FullScan
+                if matches!(scoring, Scoring::Balanced)
+                    && n == 100_000
+                    && search == Search::FullScan
                 {
                     // Same cost as LeastAllocated's scan; skip to keep the run short.
                     continue;
                 }
                 let mut b = Bench::new(n, search, scoring);
                 g.sample_size(if search == Search::FullScan { 10 } else { 30 });
-                g.measurement_time(Duration::from_secs(if search == Search::FullScan { 4 } else { 3 }));
+                g.measurement_time(Duration::from_secs(if search == Search::FullScan {
+                    4
+                } else {
+                    3
+                }));
                 g.bench_function(BenchmarkId::new(format!("{search:?}"), n), |bch| {
                     bch.iter(|| {
                         b.cycle();

@@ -108,7 +108,10 @@ fn main() -> Result<(), agentsched::Error> {
         if !failed && t >= 30.0 {
             failed = true;
             let r = d.fail_agent(AgentId(3))?;
-            println!("t={t:>5.1}  !! {} failed; requeued {:?}", r.agent, r.requeued);
+            println!(
+                "t={t:>5.1}  !! {} failed; requeued {:?}",
+                r.agent, r.requeued
+            );
             for id in &r.requeued {
                 running.remove(id);
             }
@@ -137,7 +140,10 @@ fn main() -> Result<(), agentsched::Error> {
             running.insert(a.task, a);
         }
         // Recover the GPU box later so that nothing waits forever.
-        if failed && t >= 90.0 && d.pool().state(AgentId(3)) == Some(agentsched::pool::AgentState::Down) {
+        if failed
+            && t >= 90.0
+            && d.pool().state(AgentId(3)) == Some(agentsched::pool::AgentState::Down)
+        {
             d.recover_agent(AgentId(3))?;
             println!("t={t:>5.1}  !! {} recovered", AgentId(3));
         }
@@ -149,7 +155,8 @@ fn main() -> Result<(), agentsched::Error> {
     }
 
     // A request that no agent could ever hold is rejected at once, with the reason.
-    let huge = TaskSpec::new(TaskId(999), vec![1_000, 1_024, 16]).sensitivity(Sensitivity::Confidential);
+    let huge =
+        TaskSpec::new(TaskId(999), vec![1_000, 1_024, 16]).sensitivity(Sensitivity::Confidential);
     match d.submit(huge) {
         Err(agentsched::Error::NeverFits { task, explanation }) => {
             println!("\n== rejected at submit\n  {task}: {explanation}");
@@ -159,7 +166,13 @@ fn main() -> Result<(), agentsched::Error> {
 
     let s = d.stats();
     println!("\n== summary");
-    println!("  submitted {}  placed {}  backfilled {}  completed {}  requeued {}  rejected {}", s.submitted, s.placed, s.backfilled, s.completed, s.requeued, s.rejected);
-    println!("  makespan {:.1}s  busy agent-time {:.1}s  cost {:.1}", t, busy_time, cost);
+    println!(
+        "  submitted {}  placed {}  backfilled {}  completed {}  requeued {}",
+        s.submitted, s.placed, s.backfilled, s.completed, s.requeued
+    );
+    println!(
+        "  makespan {:.1}s  busy agent-time {:.1}s  cost {:.1}",
+        t, busy_time, cost
+    );
     Ok(())
 }

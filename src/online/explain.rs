@@ -29,7 +29,7 @@ pub struct Shortfall {
 pub struct GangProgress {
     /// The gang.
     pub gang: GangId,
-    /// Members submitted and not finished.
+    /// Members submitted (live, or finished after the gang started).
     pub members: u32,
     /// The gang's size.
     pub size: u32,

@@ -119,8 +119,6 @@ pub struct Stats {
     pub cancelled: u64,
     /// Tasks sent back to the queue by agent failure or departure.
     pub requeued: u64,
-    /// Submissions rejected because no agent could ever hold them.
-    pub rejected: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +142,18 @@ enum Place {
 #[derive(Debug, Clone)]
 struct GangRec {
     size: u32,
+    /// Live (queued or running) members.
     members: BTreeSet<TaskId>,
+    /// Members that completed or were cancelled after the gang started: the survivors of a
+    /// failure restart without them.
+    finished: u32,
+}
+
+impl GangRec {
+    /// Members submitted so far, live or finished.
+    fn seen(&self) -> usize {
+        self.members.len() + self.finished as usize
+    }
 }
 
 /// The online dispatcher.
@@ -495,7 +504,7 @@ impl Dispatcher {
     /// [`Error::InvalidConfig`] for gang membership; [`Error::NeverFits`] when no agent in the
     /// pool could ever hold it (with `reject_never_fit`); [`Error::Overflow`] (`next_seq`) when
     /// the submission counter, as restored from a snapshot, is exhausted. Nothing changes on
-    /// error, except that a [`Error::NeverFits`] rejection is counted in [`Stats::rejected`].
+    /// error.
     pub fn submit(&mut self, spec: TaskSpec) -> Result<()> {
         if self.ids.contains_key(&spec.id) {
             return Err(Error::DuplicateTask(spec.id));
@@ -517,7 +526,7 @@ impl Dispatcher {
                         got: g.size,
                     });
                 }
-                if rec.members.len() >= rec.size as usize {
+                if rec.seen() >= rec.size as usize {
                     return Err(Error::GangFull {
                         task: spec.id,
                         gang: g.id,
@@ -532,7 +541,6 @@ impl Dispatcher {
                 .could_ever_fit(&demand, spec.sensitivity, &spec.labels)
         {
             let explanation = self.explain_spec(&spec, &demand, duration, None);
-            self.stats.rejected = self.stats.rejected.saturating_add(1);
             return Err(Error::NeverFits {
                 task: spec.id,
                 explanation: Box::new(explanation),
@@ -567,6 +575,7 @@ impl Dispatcher {
                 .or_insert_with(|| GangRec {
                     size: g.size,
                     members: BTreeSet::new(),
+                    finished: 0,
                 })
                 .members
                 .insert(spec.id);
@@ -597,7 +606,7 @@ impl Dispatcher {
         self.expect_running(id, slot)?;
         self.unplace(slot);
         let _ = self.queue.remove(slot);
-        self.finish(slot, Place::Done);
+        self.finish(slot, Place::Done, true);
         self.stats.completed = self.stats.completed.saturating_add(1);
         Ok(())
     }
@@ -608,9 +617,12 @@ impl Dispatcher {
     /// [`Error::UnknownTask`]; [`Error::TaskState`] if it already finished.
     pub fn cancel(&mut self, id: TaskId) -> Result<()> {
         let slot = self.live_slot(id)?;
+        let was_running = self
+            .rec(slot)
+            .is_some_and(|r| matches!(r.state, TaskState::Running { .. }));
         self.unplace(slot);
         self.queue.remove(slot)?;
-        self.finish(slot, Place::Cancelled);
+        self.finish(slot, Place::Cancelled, was_running);
         self.stats.cancelled = self.stats.cancelled.saturating_add(1);
         Ok(())
     }
@@ -678,7 +690,10 @@ impl Dispatcher {
         Ok(())
     }
 
-    fn finish(&mut self, slot: u32, place: Place) {
+    /// Drops a finished task's record. `ran`: it was placed at some point, so its gang (if any)
+    /// has started and its survivors restart without it; a member cancelled before its gang
+    /// started leaves a place a new member may take.
+    fn finish(&mut self, slot: u32, place: Place, ran: bool) {
         let Some(r) = self.tasks.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
@@ -691,6 +706,15 @@ impl Dispatcher {
             && let Some(rec) = self.gangs.get_mut(&g.id)
         {
             rec.members.remove(&r.spec.id);
+            let started = rec.finished > 0
+                || rec.members.iter().any(|m| {
+                    matches!(self.ids.get(m), Some(Place::Live(s))
+                        if self.tasks.get(*s as usize).and_then(Option::as_ref)
+                            .is_some_and(|t| matches!(t.state, TaskState::Running { .. })))
+                });
+            if ran || started {
+                rec.finished += 1;
+            }
             if rec.members.is_empty() {
                 self.gangs.remove(&g.id);
             }
@@ -708,6 +732,8 @@ impl Dispatcher {
     }
 
     /// The best `k` agents for a task now, honouring a reservation held by another task.
+    // The arguments are the task's parts, passed apart so dry runs need no task record.
+    #[allow(clippy::too_many_arguments)]
     fn best_for(
         &self,
         id: TaskId,
@@ -865,7 +891,7 @@ impl Dispatcher {
         let Some(g) = self.gangs.get(&gang) else {
             return false;
         };
-        if g.members.len() < g.size as usize {
+        if g.seen() < g.size as usize {
             return false;
         }
         let mut slots = Vec::with_capacity(g.members.len());
@@ -936,8 +962,9 @@ impl Dispatcher {
             self.pool
                 .could_hold(a, &r.demand, r.spec.sensitivity, &r.spec.labels)
         };
-        if let Some(p) = previous.filter(|p| p.task == r.spec.id && can_hold(p.agent)) {
-            let shadow = self.shadow_time(p.agent, &r.demand)?;
+        if let Some(p) = previous.filter(|p| p.task == r.spec.id && can_hold(p.agent))
+            && let Some(shadow) = self.shadow_time(p.agent, &r.demand)
+        {
             return Some(Reservation { shadow, ..*p });
         }
         let mut best: Option<Reservation> = None;
@@ -987,7 +1014,9 @@ impl Dispatcher {
             let r = self.rec(s)?;
             free = free.checked_add(&r.demand, "free").ok()?;
             if demand.fits(&free) {
-                return Some(end);
+                // An expected end beyond every finite time (`duration / speed` overflowed) is
+                // never: no reservation can wait for it, and a snapshot could not hold it.
+                return end.is_finite().then_some(end);
             }
         }
         None
@@ -1004,7 +1033,7 @@ impl Dispatcher {
         let r = self.rec(slot).ok_or(Error::UnknownTask(id))?;
         let gang = r.spec.gang.map(|g| GangProgress {
             gang: g.id,
-            members: self.gangs.get(&g.id).map_or(0, |x| x.members.len() as u32),
+            members: self.gangs.get(&g.id).map_or(0, |x| x.seen() as u32),
             size: g.size,
         });
         Ok(self.explain_spec(&r.spec, &r.demand, r.spec.duration, gang))

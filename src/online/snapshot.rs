@@ -47,6 +47,16 @@ pub struct FinishedTask {
     pub state: TaskState,
 }
 
+/// A gang that has started and lost members since (completed or cancelled), so that its
+/// survivors restart without them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GangSnapshot {
+    /// The gang.
+    pub id: crate::GangId,
+    /// Members finished after the gang started.
+    pub finished: u32,
+}
+
 /// A dispatcher's whole state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -72,6 +82,9 @@ pub struct Snapshot {
     pub reservation: Option<Reservation>,
     /// Running totals.
     pub stats: Stats,
+    /// Gangs with finished members, ascending by id.
+    #[serde(default)]
+    pub gangs: Vec<GangSnapshot>,
 }
 
 fn bad(reason: impl Into<String>) -> Error {
@@ -156,6 +169,15 @@ impl Dispatcher {
             finished,
             reservation: self.reservation,
             stats: self.stats,
+            gangs: self
+                .gangs
+                .iter()
+                .filter(|(_, g)| g.finished > 0)
+                .map(|(id, g)| GangSnapshot {
+                    id: *id,
+                    finished: g.finished,
+                })
+                .collect(),
         }
     }
 
@@ -198,6 +220,7 @@ impl Dispatcher {
                 let rec = gangs.entry(g.id).or_insert_with(|| GangRec {
                     size: g.size,
                     members: BTreeSet::new(),
+                    finished: 0,
                 });
                 if rec.size != g.size || g.size == 0 || rec.members.len() >= g.size as usize {
                     return Err(bad(format!("{id}: inconsistent gang {}", g.id)));
@@ -228,12 +251,9 @@ impl Dispatcher {
                     }
                     d.pool.set_state(agent, AgentState::Ready)?;
                     // The hard constraints hold for running tasks too (tier, labels, capacity).
-                    let allowed = d.pool.could_hold(
-                        agent,
-                        &demand,
-                        t.spec.sensitivity,
-                        &t.spec.labels,
-                    );
+                    let allowed =
+                        d.pool
+                            .could_hold(agent, &demand, t.spec.sensitivity, &t.spec.labels);
                     let r = d.pool.allocate(agent, &demand);
                     d.pool.set_state(agent, st)?;
                     r.map_err(|e| bad(format!("{id} on {agent}: {e}")))?;
@@ -271,6 +291,21 @@ impl Dispatcher {
                 return Err(Error::DuplicateTask(f.id));
             }
         }
+        for g in s.gangs {
+            let rec = gangs.get_mut(&g.id).ok_or_else(|| {
+                bad(format!(
+                    "{}: finished members of a gang with none live",
+                    g.id
+                ))
+            })?;
+            if g.finished == 0
+                || rec.finished != 0
+                || rec.seen() + g.finished as usize > rec.size as usize
+            {
+                return Err(bad(format!("{}: inconsistent finished count", g.id)));
+            }
+            rec.finished = g.finished;
+        }
         d.gangs = gangs;
         let last_boost = crate::model::check_non_negative("snapshot.last_boost", s.last_boost)?;
         if last_boost > now {
@@ -284,10 +319,20 @@ impl Dispatcher {
             entries,
         })?;
         if let Some(r) = s.reservation {
-            let queued =
-                matches!(d.ids.get(&r.task), Some(Place::Live(sl)) if d.queue.contains(*sl));
-            if !queued || !d.pool.contains(r.agent) || !r.shadow.is_finite() {
-                return Err(bad("reservation for a task not queued or an unknown agent"));
+            // Only what `dispatch` could have made: a queued task outside any gang, holding a
+            // ready agent until a finite time not before the clock.
+            let holder = match d.ids.get(&r.task) {
+                Some(Place::Live(sl)) if d.queue.contains(*sl) => d.rec(*sl),
+                _ => None,
+            };
+            let ok = holder.is_some_and(|t| t.spec.gang.is_none())
+                && d.pool.state(r.agent) == Some(AgentState::Ready)
+                && r.shadow.is_finite()
+                && r.shadow >= now;
+            if !ok {
+                return Err(bad(
+                    "reservation must be held by a queued task outside a gang, on a ready agent, until a finite time not before the clock",
+                ));
             }
         }
         d.reservation = s.reservation;

@@ -215,7 +215,11 @@ impl FitIndex {
         let mut changed = false;
         let (sa, ia) = (f64::from_bits(a[W_SCORE]), (a[W_IDS] >> 32) as u32);
         let (sb, ib) = (f64::from_bits(b[W_SCORE]), (b[W_IDS] >> 32) as u32);
-        let best = if cmp_key(sa, ia, sb, ib) != Ordering::Less { a } else { b };
+        let best = if cmp_key(sa, ia, sb, ib) != Ordering::Less {
+            a
+        } else {
+            b
+        };
         let ids = (best[W_IDS] & !0xffff_ffff) | (a[W_IDS] as u32).min(b[W_IDS] as u32) as u64;
         let mut set = |i: usize, v: u64| {
             changed |= node[i] != v;
@@ -283,11 +287,13 @@ impl FitIndex {
             return self.key(n);
         }
         let d = self.dims;
-        let s = eval(w, f64::from_bits(self.node(n)[W_SCORE]), q.demand, |j| DimBounds {
-            fmin: self.fmin[n * d + j],
-            fmax: self.fmax[n * d + j],
-            capmin: self.capmin[n * d + j],
-            capmax: self.capmax[n * d + j],
+        let s = eval(w, f64::from_bits(self.node(n)[W_SCORE]), q.demand, |j| {
+            DimBounds {
+                fmin: self.fmin[n * d + j],
+                fmax: self.fmax[n * d + j],
+                capmin: self.capmin[n * d + j],
+                capmax: self.capmax[n * d + j],
+            }
         });
         (s, self.node(n)[W_IDS] as u32)
     }
@@ -367,9 +373,10 @@ const NO_CLASS: u8 = u8::MAX;
 /// Bit `j` set when dimension `j` is non-zero.
 #[inline]
 pub(crate) fn nonzero_mask(v: &[u64]) -> u64 {
-    v.iter()
-        .enumerate()
-        .fold(0, |m, (j, &x)| if x > 0 { m | (1u64 << (j % 64)) } else { m })
+    v.iter().enumerate().fold(
+        0,
+        |m, (j, &x)| if x > 0 { m | (1u64 << (j % 64)) } else { m },
+    )
 }
 
 impl ClassedIndex {

@@ -335,7 +335,10 @@ impl Pool {
         let weights = scoring.weights()?;
         self.scoring = scoring;
         self.weights = weights;
-        self.index = IndexCell(ClassedIndex::new(self.schema.len(), weights.demand_dependent()));
+        self.index = IndexCell(ClassedIndex::new(
+            self.schema.len(),
+            weights.demand_dependent(),
+        ));
         for s in self.slots.iter_mut().flatten() {
             s.static_score = weights.static_score(s.used.load(&s.capacity), s.spec.cost_per_time);
         }
