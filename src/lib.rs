@@ -38,6 +38,7 @@
 #![deny(unsafe_code)]
 
 pub mod error;
+pub mod ffi;
 pub mod model;
 pub mod online;
 pub mod pool;

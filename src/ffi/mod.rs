@@ -1,0 +1,313 @@
+//! The C ABI: `libagentsched` for C, Go and any host with a C FFI.
+//!
+//! The only module with `unsafe`. Conventions (rustls-ffi's): opaque handles made by
+//! `agentsched_X_new(..., agentsched_X **out)` and released by `agentsched_X_free` (free(NULL) does
+//! nothing); every fallible function returns an [`agentsched_status`]; enum values coming from C
+//! are taken as `uint32_t`; detailed messages live on the handle
+//! (`agentsched_dispatcher_last_error`); buffers are `(ptr, capacity, *out_len)` and on
+//! `AGENTSCHED_STATUS_BUFFER_TOO_SMALL` `*out_len` reports the size needed. Every body runs inside
+//! [`ffi_boundary!`], which turns a panic into `AGENTSCHED_STATUS_PANIC` and poisons the handle.
+//! A function that fails writes no output (except `*out_len`) and leaves the handle unchanged.
+//! Rust never keeps a caller's pointer after a call returns.
+#![allow(unsafe_code)]
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+mod dispatcher;
+mod explain;
+
+pub use dispatcher::*;
+pub use explain::*;
+
+use crate::Error;
+use std::ffi::{CStr, c_char};
+
+/// Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum agentsched_status {
+    /// Success.
+    Ok = 0,
+    /// A required pointer argument was NULL.
+    NullPointer = 1,
+    /// An argument is out of range: an unknown enum value, a string that is not UTF-8, a count
+    /// too large for memory.
+    InvalidArgument = 2,
+    /// The output buffer is too small; `*out_len` holds the size needed.
+    BufferTooSmall = 3,
+    /// The handle was poisoned by an earlier panic and can only be freed.
+    Poisoned = 4,
+    /// No task with this id.
+    UnknownTask = 10,
+    /// A task with this id exists (or existed).
+    DuplicateTask = 11,
+    /// No agent with this id.
+    UnknownAgent = 12,
+    /// An agent with this id exists.
+    DuplicateAgent = 13,
+    /// A vector has the wrong number of dimensions.
+    DimensionMismatch = 20,
+    /// A number is NaN, infinite, negative, or zero where it must be positive.
+    InvalidNumber = 21,
+    /// A resource quantity would overflow or underflow.
+    Overflow = 22,
+    /// A policy value is invalid (weights, queue discipline, gang size).
+    InvalidConfig = 23,
+    /// The schema is empty, too large, or has an empty or repeated name.
+    InvalidSchema = 24,
+    /// The task is not in a state the call applies to.
+    TaskState = 30,
+    /// The agent is not in a state the call applies to.
+    AgentState = 31,
+    /// Gang members disagree on size, or the gang is full.
+    Gang = 32,
+    /// No agent in the pool could ever hold the task.
+    NeverFits = 33,
+    /// Time went backwards.
+    TimeWentBackwards = 34,
+    /// A snapshot is malformed or inconsistent.
+    InvalidSnapshot = 40,
+    /// An internal queue error (should not happen through the dispatcher).
+    Queue = 41,
+    /// A panic was caught at the boundary (a bug: please report it).
+    Panic = 99,
+}
+
+impl agentsched_status {
+    fn from_u32(v: u32) -> Option<Self> {
+        use agentsched_status::*;
+        [
+            Ok,
+            NullPointer,
+            InvalidArgument,
+            BufferTooSmall,
+            Poisoned,
+            UnknownTask,
+            DuplicateTask,
+            UnknownAgent,
+            DuplicateAgent,
+            DimensionMismatch,
+            InvalidNumber,
+            Overflow,
+            InvalidConfig,
+            InvalidSchema,
+            TaskState,
+            AgentState,
+            Gang,
+            NeverFits,
+            TimeWentBackwards,
+            InvalidSnapshot,
+            Queue,
+            Panic,
+        ]
+        .into_iter()
+        .find(|s| *s as u32 == v)
+    }
+
+    fn text(self) -> &'static CStr {
+        use agentsched_status::*;
+        match self {
+            Ok => c"ok",
+            NullPointer => c"null pointer",
+            InvalidArgument => c"invalid argument",
+            BufferTooSmall => c"buffer too small",
+            Poisoned => c"handle poisoned by an earlier panic",
+            UnknownTask => c"unknown task",
+            DuplicateTask => c"duplicate task",
+            UnknownAgent => c"unknown agent",
+            DuplicateAgent => c"duplicate agent",
+            DimensionMismatch => c"dimension mismatch",
+            InvalidNumber => c"invalid number",
+            Overflow => c"overflow",
+            InvalidConfig => c"invalid configuration",
+            InvalidSchema => c"invalid schema",
+            TaskState => c"task state",
+            AgentState => c"agent state",
+            Gang => c"gang",
+            NeverFits => c"never fits",
+            TimeWentBackwards => c"time went backwards",
+            InvalidSnapshot => c"invalid snapshot",
+            Queue => c"queue",
+            Panic => c"panic",
+        }
+    }
+}
+
+impl From<&Error> for agentsched_status {
+    fn from(e: &Error) -> Self {
+        use agentsched_status as S;
+        match e {
+            Error::EmptySchema
+            | Error::TooManyDimensions { .. }
+            | Error::InvalidDimension { .. } => S::InvalidSchema,
+            Error::DimensionMismatch { .. } => S::DimensionMismatch,
+            Error::Overflow { .. } | Error::Underflow { .. } => S::Overflow,
+            Error::NotFinite { .. } | Error::Negative { .. } | Error::NotPositive { .. } => {
+                S::InvalidNumber
+            }
+            Error::InvalidConfig { .. } => S::InvalidConfig,
+            Error::UnknownTask(_) => S::UnknownTask,
+            Error::DuplicateTask(_) => S::DuplicateTask,
+            Error::UnknownAgent(_) => S::UnknownAgent,
+            Error::DuplicateAgent(_) => S::DuplicateAgent,
+            Error::QueueEntry { .. } => S::Queue,
+            Error::TaskState { .. } => S::TaskState,
+            Error::AgentState { .. } => S::AgentState,
+            Error::GangSize { .. } | Error::GangFull { .. } => S::Gang,
+            Error::NeverFits { .. } => S::NeverFits,
+            Error::TimeWentBackwards { .. } => S::TimeWentBackwards,
+            Error::InvalidSnapshot { .. } => S::InvalidSnapshot,
+        }
+    }
+}
+
+/// Runs a C ABI body: panics become `AGENTSCHED_STATUS_PANIC` (and poison the handle given, if
+/// any); the body's own `return`s give the status.
+macro_rules! ffi_boundary {
+    ($body:block) => {{
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || $body)) {
+            Ok(s) => s,
+            Err(_) => $crate::ffi::agentsched_status::Panic,
+        }
+    }};
+    (poison $h:expr, $body:block) => {{
+        let h = $h;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || $body)) {
+            Ok(s) => s,
+            Err(_) => {
+                if !h.is_null() {
+                    // SAFETY: checked non-null; the caller passed a handle made by this library.
+                    unsafe { (*h).poisoned = true };
+                }
+                $crate::ffi::agentsched_status::Panic
+            }
+        }
+    }};
+}
+pub(crate) use ffi_boundary;
+
+/// Returns `AGENTSCHED_STATUS_NULL_POINTER` from the enclosing body when a pointer is NULL.
+macro_rules! non_null {
+    ($($p:expr),+) => {
+        $(if $p.is_null() {
+            return $crate::ffi::agentsched_status::NullPointer;
+        })+
+    };
+}
+pub(crate) use non_null;
+
+/// Copies `bytes` into a caller buffer `(buf, cap, out_len)`.
+///
+/// # Safety
+/// `buf` must be valid for `cap` bytes when non-null; `out_len` must be valid.
+pub(crate) unsafe fn write_bytes(
+    bytes: &[u8],
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> agentsched_status {
+    // SAFETY: the caller checked `out_len` for NULL.
+    unsafe { *out_len = bytes.len() };
+    if bytes.len() > cap || (buf.is_null() && !bytes.is_empty()) {
+        return agentsched_status::BufferTooSmall;
+    }
+    if !bytes.is_empty() {
+        // SAFETY: `buf` is valid for `cap >= bytes.len()` bytes (caller contract).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
+    }
+    agentsched_status::Ok
+}
+
+/// Copies a string with a terminating NUL; `*out_len` counts the bytes without the NUL.
+///
+/// # Safety
+/// As [`write_bytes`].
+pub(crate) unsafe fn write_str(
+    s: &str,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> agentsched_status {
+    // SAFETY: the caller checked `out_len`.
+    unsafe { *out_len = s.len() };
+    if s.len() >= cap || buf.is_null() {
+        return agentsched_status::BufferTooSmall;
+    }
+    // SAFETY: `buf` is valid for `cap > s.len()` bytes (caller contract).
+    unsafe {
+        std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
+        *buf.add(s.len()) = 0;
+    }
+    agentsched_status::Ok
+}
+
+/// Copies `items` into a caller array `(buf, cap, out_len)`.
+///
+/// # Safety
+/// `buf` must be valid for `cap` elements when non-null; `out_len` must be valid.
+pub(crate) unsafe fn write_items<T: Copy>(
+    items: &[T],
+    buf: *mut T,
+    cap: usize,
+    out_len: *mut usize,
+) -> agentsched_status {
+    // SAFETY: the caller checked `out_len`.
+    unsafe { *out_len = items.len() };
+    if items.len() > cap || (buf.is_null() && !items.is_empty()) {
+        return agentsched_status::BufferTooSmall;
+    }
+    if !items.is_empty() {
+        // SAFETY: `buf` is valid for `cap >= items.len()` elements (caller contract).
+        unsafe { std::ptr::copy_nonoverlapping(items.as_ptr(), buf, items.len()) };
+    }
+    agentsched_status::Ok
+}
+
+/// A slice from a C `(ptr, len)`; NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// `ptr` must be valid for `len` elements when non-null.
+pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> Option<&'a [T]> {
+    if len == 0 {
+        return Some(&[]);
+    }
+    if ptr.is_null() || len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return None;
+    }
+    // SAFETY: non-null, valid for `len` elements (caller contract), size checked above.
+    Some(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// A `&str` from a NUL-terminated C string.
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string.
+pub(crate) unsafe fn cstr<'a>(p: *const c_char) -> Option<&'a str> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-null and NUL-terminated (caller contract).
+    unsafe { CStr::from_ptr(p) }.to_str().ok()
+}
+
+/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string (never free it).
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn agentsched_version() -> *const c_char {
+    static V: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
+    V.as_ptr()
+}
+
+/// A static, NUL-terminated description of a status value (never free it). Unknown values give
+/// `"unknown status"`. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn agentsched_status_str(status: u32) -> *const c_char {
+    match agentsched_status::from_u32(status) {
+        Some(s) => s.text().as_ptr(),
+        None => c"unknown status".as_ptr(),
+    }
+}

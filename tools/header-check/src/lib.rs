@@ -1,0 +1,1 @@
+//! Holds the header-freshness test; see tests/header.rs.
