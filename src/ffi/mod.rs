@@ -311,3 +311,76 @@ pub extern "C" fn agentsched_status_str(status: u32) -> *const c_char {
         None => c"unknown status".as_ptr(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_macros_match_the_manifest() {
+        let parse = |s: &str| s.parse::<u32>().unwrap();
+        assert_eq!(
+            dispatcher::AGENTSCHED_VERSION_MAJOR,
+            parse(env!("CARGO_PKG_VERSION_MAJOR"))
+        );
+        assert_eq!(
+            dispatcher::AGENTSCHED_VERSION_MINOR,
+            parse(env!("CARGO_PKG_VERSION_MINOR"))
+        );
+        assert_eq!(
+            dispatcher::AGENTSCHED_VERSION_PATCH,
+            parse(env!("CARGO_PKG_VERSION_PATCH"))
+        );
+        // SAFETY: a static NUL-terminated string.
+        let v = unsafe { CStr::from_ptr(agentsched_version()) };
+        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn every_status_has_a_distinct_text_and_round_trips() {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in 0..200u32 {
+            if let Some(s) = agentsched_status::from_u32(v) {
+                assert_eq!(s as u32, v);
+                assert!(
+                    seen.insert(s.text().to_bytes().to_vec()),
+                    "duplicate text for {v}"
+                );
+            }
+        }
+        assert_eq!(seen.len(), 22);
+        // SAFETY: static NUL-terminated strings.
+        let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
+        assert_eq!(unknown.to_str().unwrap(), "unknown status");
+    }
+
+    /// Every export runs its body inside the panic boundary (or, for the two free functions
+    /// and the two static-string functions, cannot panic or catch it themselves).
+    #[test]
+    fn every_export_goes_through_the_boundary() {
+        let files = [
+            include_str!("mod.rs"),
+            include_str!("dispatcher.rs"),
+            include_str!("explain.rs"),
+        ];
+        let mut exports = 0;
+        for src in files {
+            for chunk in src.split("#[unsafe(no_mangle)]").skip(1) {
+                exports += 1;
+                let name = chunk
+                    .split("fn ")
+                    .nth(1)
+                    .and_then(|s| s.split('(').next())
+                    .unwrap();
+                let body_start = chunk.find('{').unwrap();
+                let body = &chunk[body_start..chunk.find("\n}\n").unwrap_or(chunk.len())];
+                let ok = body.contains("ffi_boundary!")
+                    || (name.ends_with("_free") && body.contains("catch_unwind"))
+                    || name == "agentsched_version"
+                    || name == "agentsched_status_str";
+                assert!(ok, "{name} does not run inside ffi_boundary!");
+            }
+        }
+        assert!(exports >= 35, "found only {exports} exports");
+    }
+}
