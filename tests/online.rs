@@ -3906,3 +3906,22 @@ fn a_gang_member_cancelled_before_the_start_can_be_replaced() {
     let placed: Vec<TaskId> = d.dispatch().iter().map(|a| a.task).collect();
     assert_eq!(placed, vec![TaskId(2), TaskId(3)]);
 }
+
+/// Regression: the clock passing a reservation's shadow time before the next dispatch must not
+/// make the snapshot unrestorable (found by the Go host's tests).
+#[test]
+fn a_snapshot_taken_after_the_clock_passed_the_shadow_time_restores() {
+    let mut d = two_dim(DispatcherConfig::default());
+    d.join_agent(agent(1, &[8, 8])).unwrap();
+    d.submit(task(1, &[6, 6]).duration(2.0)).unwrap();
+    d.submit(task(2, &[8, 8]).duration(2.0)).unwrap();
+    assert_eq!(d.dispatch().len(), 1);
+    assert_eq!(
+        d.reservation().map(|r| (r.task, r.shadow)),
+        Some((TaskId(2), 2.0))
+    );
+    d.advance_to(5.0).unwrap();
+    let s = d.snapshot();
+    let r = Dispatcher::restore(s.clone()).unwrap();
+    assert_eq!(r.snapshot(), s);
+}

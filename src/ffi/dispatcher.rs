@@ -217,6 +217,9 @@ pub struct agentsched_counts {
 pub struct agentsched_dispatcher {
     pub(crate) d: Dispatcher,
     pub(crate) last_error: String,
+    /// Bumped whenever `last_error` is set, so the boundary can tell whether a failed call
+    /// wrote its own message.
+    pub(crate) error_gen: u64,
     assignments: Vec<agentsched_assignment>,
     requeued: Vec<u32>,
     pub(crate) poisoned: bool,
@@ -231,13 +234,19 @@ const _: () = {
 impl agentsched_dispatcher {
     pub(crate) fn fail(&mut self, e: Error) -> agentsched_status {
         let s = agentsched_status::from(&e);
-        self.last_error = e.to_string();
+        self.set_error(&e.to_string());
         s
     }
 
     pub(crate) fn invalid(&mut self, msg: &str) -> agentsched_status {
-        self.last_error = msg.to_string();
+        self.set_error(msg);
         agentsched_status::InvalidArgument
+    }
+
+    pub(crate) fn set_error(&mut self, msg: &str) {
+        self.last_error.clear();
+        self.last_error.push_str(msg);
+        self.error_gen = self.error_gen.wrapping_add(1);
     }
 }
 
@@ -319,12 +328,8 @@ unsafe fn config_from_c(
         AGENTSCHED_DISCIPLINE_SJF => Discipline::ShortestJobFirst,
         AGENTSCHED_DISCIPLINE_MLFQ => {
             // SAFETY: valid for `mlfq_quanta_len` values when non-null (documented contract).
-            let q = unsafe { slice(c.mlfq_quanta, c.mlfq_quanta_len) }.ok_or_else(|| {
-                (
-                    agentsched_status::NullPointer,
-                    "config.mlfq_quanta is NULL".to_string(),
-                )
-            })?;
+            let q = unsafe { slice(c.mlfq_quanta, c.mlfq_quanta_len) }
+                .map_err(|s| (s, "config.mlfq_quanta: NULL or too long".to_string()))?;
             Discipline::Mlfq(MlfqConfig {
                 quanta: q.to_vec(),
                 boost_interval: c.mlfq_boost_interval,
@@ -366,8 +371,9 @@ pub unsafe extern "C" fn agentsched_dispatcher_new(
     ffi_boundary!({
         non_null!(out);
         // SAFETY: valid for `dims_len` pointers when non-null (documented contract).
-        let Some(ptrs) = (unsafe { slice(dims, dims_len) }) else {
-            return agentsched_status::NullPointer;
+        let ptrs = match unsafe { slice(dims, dims_len) } {
+            Ok(p) => p,
+            Err(s) => return s,
         };
         let mut names = Vec::with_capacity(ptrs.len());
         for &p in ptrs {
@@ -396,6 +402,7 @@ pub unsafe extern "C" fn agentsched_dispatcher_new(
         let h = Box::new(agentsched_dispatcher {
             d,
             last_error: String::new(),
+            error_gen: 0,
             assignments: Vec::new(),
             requeued: Vec::new(),
             poisoned: false,
@@ -434,11 +441,7 @@ pub unsafe extern "C" fn agentsched_dispatcher_last_error(
         non_null!(h, out_len);
         // SAFETY: non-null handle (contract).
         let h = unsafe { &*h };
-        let msg = if h.poisoned && h.last_error.is_empty() {
-            "poisoned by a panic"
-        } else {
-            &h.last_error
-        };
+        let msg = &h.last_error;
         // SAFETY: `buf` valid for `cap` bytes, `out_len` checked.
         unsafe { write_str(msg, buf, cap, out_len) }
     })
@@ -449,7 +452,7 @@ unsafe fn labels_from_c(
     n: usize,
 ) -> Result<Vec<Label>, agentsched_status> {
     // SAFETY: valid for `n` labels when non-null (contract).
-    let ls = unsafe { slice(p, n) }.ok_or(agentsched_status::NullPointer)?;
+    let ls = unsafe { slice(p, n) }?;
     ls.iter()
         .map(|l| {
             if l.key.is_null() || l.value.is_null() {
@@ -467,7 +470,7 @@ unsafe fn labels_from_c(
 
 pub(crate) unsafe fn task_from_c(t: &agentsched_task_spec) -> Result<TaskSpec, agentsched_status> {
     // SAFETY: valid for `demand_len` values when non-null (contract).
-    let demand = unsafe { slice(t.demand, t.demand_len) }.ok_or(agentsched_status::NullPointer)?;
+    let demand = unsafe { slice(t.demand, t.demand_len) }?;
     let sensitivity = match t.sensitivity {
         AGENTSCHED_SENSITIVITY_PUBLIC => Sensitivity::Public,
         AGENTSCHED_SENSITIVITY_INTERNAL => Sensitivity::Internal,
@@ -501,8 +504,9 @@ pub unsafe extern "C" fn agentsched_agent_join(
         // SAFETY: non-null (contract).
         let s = unsafe { &*spec };
         // SAFETY: valid for `capacity_len` values when non-null (contract).
-        let Some(cap) = (unsafe { slice(s.capacity, s.capacity_len) }) else {
-            return agentsched_status::NullPointer;
+        let cap = match unsafe { slice(s.capacity, s.capacity_len) } {
+            Ok(c) => c,
+            Err(st) => return st,
         };
         let tier = match s.tier {
             AGENTSCHED_TIER_PRIVATE => Tier::Private,
@@ -647,7 +651,7 @@ pub unsafe extern "C" fn agentsched_task_submit(
         // SAFETY: non-null (contract); arrays read under the same contract.
         let spec = match unsafe { task_from_c(&*spec) } {
             Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity or label"),
+            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
             Err(st) => return st,
         };
         match h.d.submit(spec) {
@@ -870,7 +874,7 @@ pub unsafe extern "C" fn agentsched_dispatcher_snapshot(
         let json = match serde_json::to_vec(&h.d.snapshot()) {
             Ok(j) => j,
             Err(e) => {
-                h.last_error = e.to_string();
+                h.set_error(&e.to_string());
                 return agentsched_status::InvalidSnapshot;
             }
         };
@@ -893,13 +897,14 @@ pub unsafe extern "C" fn agentsched_dispatcher_restore(
     ffi_boundary!(poison h, {
         let h = handle!(h);
         // SAFETY: valid for `len` bytes when non-null (contract).
-        let Some(b) = (unsafe { slice(bytes, len) }) else {
-            return agentsched_status::NullPointer;
+        let b = match unsafe { slice(bytes, len) } {
+            Ok(b) => b,
+            Err(s) => return s,
         };
         let snap = match serde_json::from_slice(b) {
             Ok(s) => s,
             Err(e) => {
-                h.last_error = format!("invalid snapshot: {e}");
+                h.set_error(&format!("invalid snapshot: {e}"));
                 return agentsched_status::InvalidSnapshot;
             }
         };

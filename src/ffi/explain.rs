@@ -137,7 +137,7 @@ pub unsafe extern "C" fn agentsched_dry_run(
         // SAFETY: non-null (contract).
         let spec = match unsafe { task_from_c(&*spec) } {
             Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity or label"),
+            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
             Err(st) => return st,
         };
         match h.d.dry_run(&spec) {

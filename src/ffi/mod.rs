@@ -172,16 +172,33 @@ macro_rules! ffi_boundary {
     }};
     (poison $h:expr, $body:block) => {{
         let h = $h;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || $body)) {
+        // SAFETY (all three blocks): checked non-null; the caller passes a handle made by this
+        // library and uses it from one thread at a time (documented contract).
+        let before = if h.is_null() {
+            0
+        } else {
+            unsafe { (*h).error_gen }
+        };
+        let s = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || $body)) {
             Ok(s) => s,
             Err(_) => {
                 if !h.is_null() {
-                    // SAFETY: checked non-null; the caller passed a handle made by this library.
                     unsafe { (*h).poisoned = true };
                 }
                 $crate::ffi::agentsched_status::Panic
             }
+        };
+        // Every failure replaces the message, even one without its own text, so that
+        // `last_error` always describes the latest failed call. A size probe
+        // (BUFFER_TOO_SMALL) is not a failure worth a message and keeps the previous one.
+        if s != $crate::ffi::agentsched_status::Ok
+            && s != $crate::ffi::agentsched_status::BufferTooSmall
+            && !h.is_null()
+            && unsafe { (*h).error_gen } == before
+        {
+            unsafe { (*h).set_error(s.text().to_str().unwrap_or("error")) };
         }
+        s
     }};
 }
 pub(crate) use ffi_boundary;
@@ -265,17 +282,25 @@ pub(crate) unsafe fn write_items<T: Copy>(
 
 /// A slice from a C `(ptr, len)`; NULL is allowed only with `len == 0`.
 ///
+/// Lengths must be truthful: a length larger than the array behind `ptr` cannot be detected in
+/// general and is undefined behaviour. Only a length no array can have (more than
+/// `isize::MAX` bytes) is caught, as `AGENTSCHED_STATUS_INVALID_ARGUMENT`; NULL with a non-zero
+/// length is `AGENTSCHED_STATUS_NULL_POINTER`.
+///
 /// # Safety
 /// `ptr` must be valid for `len` elements when non-null.
-pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> Option<&'a [T]> {
+pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], agentsched_status> {
     if len == 0 {
-        return Some(&[]);
+        return Ok(&[]);
     }
-    if ptr.is_null() || len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
-        return None;
+    if ptr.is_null() {
+        return Err(agentsched_status::NullPointer);
+    }
+    if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(agentsched_status::InvalidArgument);
     }
     // SAFETY: non-null, valid for `len` elements (caller contract), size checked above.
-    Some(unsafe { std::slice::from_raw_parts(ptr, len) })
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// A `&str` from a NUL-terminated C string.
@@ -352,6 +377,40 @@ mod tests {
         // SAFETY: static NUL-terminated strings.
         let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status");
+    }
+
+    /// `last_error` describes the latest failed call, even one that failed before reaching the
+    /// library's own validation; a buffer-size probe keeps the previous message.
+    #[test]
+    fn last_error_follows_the_latest_failure() {
+        let dims = [c"cpu".as_ptr()];
+        let mut h = std::ptr::null_mut();
+        // SAFETY: valid arguments; every pointer below is valid or deliberately NULL.
+        unsafe {
+            assert_eq!(
+                agentsched_dispatcher_new(dims.as_ptr(), 1, std::ptr::null(), &mut h),
+                agentsched_status::Ok
+            );
+            let msg = |h| {
+                let mut buf = [0 as c_char; 128];
+                let mut len = 0;
+                assert_eq!(
+                    agentsched_dispatcher_last_error(h, buf.as_mut_ptr(), buf.len(), &mut len),
+                    agentsched_status::Ok
+                );
+                CStr::from_ptr(buf.as_ptr()).to_str().unwrap().to_string()
+            };
+            assert_eq!(agentsched_task_complete(h, 9), agentsched_status::UnknownTask);
+            assert_eq!(msg(h), "unknown task task#9");
+            assert_eq!(agentsched_task_submit(h, std::ptr::null()), agentsched_status::NullPointer);
+            assert_eq!(msg(h), "null pointer");
+            let mut len = 0;
+            let s = agentsched_dispatcher_snapshot(h, std::ptr::null_mut(), 0, &mut len);
+            assert_eq!(s, agentsched_status::BufferTooSmall);
+            assert!(len > 0);
+            assert_eq!(msg(h), "null pointer");
+            agentsched_dispatcher_free(h);
+        }
     }
 
     /// Every export runs its body inside the panic boundary (or, for the two free functions

@@ -18,6 +18,7 @@ use index::{ClassedIndex, Leaf, Query, TopK};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// An agent's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,6 +272,27 @@ pub struct Pool {
     free_slots: Vec<u32>,
     labels: Labels,
     index: IndexCell,
+    effort: SearchEffort,
+}
+
+/// How much of the pool recent branch-and-bound searches had to score, for demand-dependent
+/// policies. Their bounds can be loose (balanced allocation depends on the joint profile of an
+/// agent's dimensions, which per-dimension aggregates do not capture); when a search scores most
+/// agents anyway, a plain scan is cheaper. Both give the same answer, so this changes speed only.
+#[derive(Debug, Default)]
+struct SearchEffort {
+    /// Moving average of scored agents per agent in the pool, in 1/1024ths.
+    scored_per_agent: AtomicU32,
+    queries: AtomicU32,
+}
+
+impl Clone for SearchEffort {
+    fn clone(&self) -> Self {
+        SearchEffort {
+            scored_per_agent: AtomicU32::new(self.scored_per_agent.load(Relaxed)),
+            queries: AtomicU32::new(self.queries.load(Relaxed)),
+        }
+    }
 }
 
 /// The index is derived state: cloning a pool rebuilds it.
@@ -309,6 +331,7 @@ impl Pool {
             order: BTreeSet::new(),
             free_slots: Vec::new(),
             labels: Labels::default(),
+            effort: SearchEffort::default(),
         })
     }
 
@@ -745,12 +768,21 @@ impl Pool {
         if labels.unknown {
             return Vec::new();
         }
+        let adaptive = self.weights.demand_dependent();
+        if adaptive {
+            let n = self.effort.queries.fetch_add(1, Relaxed);
+            // Above half the pool scored per search, scan; re-measure one query in 32.
+            if self.effort.scored_per_agent.load(Relaxed) > 512 && n % 32 != 0 {
+                return self.scan(demand, tier_mask, labels, exclude, k);
+            }
+        }
         let mut top = TopK::new(k);
         let q = Query {
             demand: demand.as_slice(),
             tier_mask,
             label_sig: labels.sig,
         };
+        let mut scored = 0u64;
         self.index
             .0
             .search(&self.weights, &q, &mut top, &mut |slot| {
@@ -758,8 +790,15 @@ impl Pool {
                 if Some(s.spec.id) == exclude || !self.eligible(s, demand, tier_mask, labels) {
                     return None;
                 }
+                scored += 1;
                 Some((self.point_score(s, demand.as_slice()), s.spec.id.0))
             });
+        if adaptive {
+            let ratio = (scored * 1024 / self.by_id.len().max(1) as u64).min(1024) as u32;
+            let old = self.effort.scored_per_agent.load(Relaxed);
+            let new = (old as i64 + (ratio as i64 - old as i64) / 8) as u32;
+            self.effort.scored_per_agent.store(new, Relaxed);
+        }
         top.items
             .into_iter()
             .map(|c| Candidate {

@@ -1,0 +1,3 @@
+module agentsched.example/agentsched
+
+go 1.19

@@ -1,0 +1,89 @@
+// The C header used from C++17: it compiles cleanly (-Wall -Wextra -Werror -pedantic), its
+// declarations have C linkage (this program links against the library and calls into it), and
+// its types are plain C types.
+//
+//   g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/header_check.cpp
+//       target/release/libagentsched.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o header_check
+#include "agentsched.h"
+#include "agentsched.h" // the include guard works
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <type_traits>
+
+static_assert(sizeof(agentsched_status) == sizeof(std::uint32_t), "status is 32 bits");
+static_assert(std::is_same<std::underlying_type<agentsched_status>::type, std::uint32_t>::value,
+              "status has uint32_t as its underlying type");
+static_assert(AGENTSCHED_STATUS_OK == 0, "OK is 0");
+
+template <typename T> constexpr bool plain() {
+  return std::is_standard_layout<T>::value && std::is_trivially_copyable<T>::value;
+}
+static_assert(plain<agentsched_config>(), "agentsched_config is a plain C struct");
+static_assert(plain<agentsched_label>(), "agentsched_label is a plain C struct");
+static_assert(plain<agentsched_agent_spec>(), "agentsched_agent_spec is a plain C struct");
+static_assert(plain<agentsched_task_spec>(), "agentsched_task_spec is a plain C struct");
+static_assert(plain<agentsched_assignment>(), "agentsched_assignment is a plain C struct");
+static_assert(plain<agentsched_counts>(), "agentsched_counts is a plain C struct");
+static_assert(plain<agentsched_explanation_summary>(), "summary is a plain C struct");
+static_assert(plain<agentsched_reason>(), "agentsched_reason is a plain C struct");
+static_assert(plain<agentsched_candidate>(), "agentsched_candidate is a plain C struct");
+
+// Every declaration, by address (a missing or mistyped one fails to compile or to link).
+static void (*const EXPORTS[])() = {
+    reinterpret_cast<void (*)()>(&agentsched_version),
+    reinterpret_cast<void (*)()>(&agentsched_status_str),
+    reinterpret_cast<void (*)()>(&agentsched_config_default),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_new),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_free),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_agent_join),
+    reinterpret_cast<void (*)()>(&agentsched_agent_drain),
+    reinterpret_cast<void (*)()>(&agentsched_agent_recover),
+    reinterpret_cast<void (*)()>(&agentsched_agent_fail),
+    reinterpret_cast<void (*)()>(&agentsched_agent_leave),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_requeued),
+    reinterpret_cast<void (*)()>(&agentsched_task_submit),
+    reinterpret_cast<void (*)()>(&agentsched_task_complete),
+    reinterpret_cast<void (*)()>(&agentsched_task_cancel),
+    reinterpret_cast<void (*)()>(&agentsched_task_yield),
+    reinterpret_cast<void (*)()>(&agentsched_task_set_priority),
+    reinterpret_cast<void (*)()>(&agentsched_task_state),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_advance),
+    reinterpret_cast<void (*)()>(&agentsched_dispatch),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_assignments),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_counts),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_snapshot),
+    reinterpret_cast<void (*)()>(&agentsched_dispatcher_restore),
+    reinterpret_cast<void (*)()>(&agentsched_explain),
+    reinterpret_cast<void (*)()>(&agentsched_dry_run),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_free),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_reasons),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_reason_label),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_candidates),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_short_by_dimension),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_closest_count),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_closest),
+    reinterpret_cast<void (*)()>(&agentsched_explanation_text),
+};
+
+int main() {
+  for (auto f : EXPORTS) {
+    if (f == nullptr) return 1;
+  }
+  const char *const dims[] = {"cpu", "memory"};
+  agentsched_config config{};
+  agentsched_dispatcher *d = nullptr;
+  if (agentsched_config_default(&config) != AGENTSCHED_STATUS_OK) return 1;
+  if (agentsched_dispatcher_new(dims, 2, &config, &d) != AGENTSCHED_STATUS_OK) return 1;
+  agentsched_counts counts{};
+  agentsched_status s = agentsched_dispatcher_counts(d, &counts);
+  agentsched_dispatcher_free(d);
+  if (s != AGENTSCHED_STATUS_OK || counts.agents != 0) return 1;
+  if (std::strcmp(agentsched_status_str(AGENTSCHED_STATUS_OK), "ok") != 0) return 1;
+  std::printf("header_check: C++17 ok (%zu exports, agentsched %s)\n",
+              sizeof EXPORTS / sizeof EXPORTS[0], agentsched_version());
+  return 0;
+}
