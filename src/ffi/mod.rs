@@ -400,9 +400,15 @@ mod tests {
                 );
                 CStr::from_ptr(buf.as_ptr()).to_str().unwrap().to_string()
             };
-            assert_eq!(agentsched_task_complete(h, 9), agentsched_status::UnknownTask);
+            assert_eq!(
+                agentsched_task_complete(h, 9),
+                agentsched_status::UnknownTask
+            );
             assert_eq!(msg(h), "unknown task task#9");
-            assert_eq!(agentsched_task_submit(h, std::ptr::null()), agentsched_status::NullPointer);
+            assert_eq!(
+                agentsched_task_submit(h, std::ptr::null()),
+                agentsched_status::NullPointer
+            );
             assert_eq!(msg(h), "null pointer");
             let mut len = 0;
             let s = agentsched_dispatcher_snapshot(h, std::ptr::null_mut(), 0, &mut len);
