@@ -243,6 +243,28 @@ impl agentsched_dispatcher {
         agentsched_status::InvalidArgument
     }
 
+    /// Keeps a fail/leave result for `agentsched_dispatcher_requeued` and reports its size.
+    ///
+    /// # Safety
+    /// `out_requeued` must be NULL or writable.
+    unsafe fn keep_requeue(
+        &mut self,
+        r: crate::Result<crate::online::Requeue>,
+        out_requeued: *mut usize,
+    ) -> agentsched_status {
+        match r {
+            Ok(r) => {
+                self.requeued = r.requeued.iter().map(|t| t.0).collect();
+                if !out_requeued.is_null() {
+                    // SAFETY: checked non-null, writable (caller contract).
+                    unsafe { *out_requeued = self.requeued.len() };
+                }
+                agentsched_status::Ok
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     pub(crate) fn set_error(&mut self, msg: &str) {
         self.last_error.clear();
         self.last_error.push_str(msg);
@@ -576,17 +598,9 @@ pub unsafe extern "C" fn agentsched_agent_fail(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.fail_agent(AgentId(agent)) {
-            Ok(r) => {
-                h.requeued = r.requeued.iter().map(|t| t.0).collect();
-                if !out_requeued.is_null() {
-                    // SAFETY: checked non-null, writable (contract).
-                    unsafe { *out_requeued = h.requeued.len() };
-                }
-                agentsched_status::Ok
-            }
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.fail_agent(AgentId(agent));
+        // SAFETY: `out_requeued` is NULL or writable (contract).
+        unsafe { h.keep_requeue(r, out_requeued) }
     })
 }
 
@@ -602,17 +616,9 @@ pub unsafe extern "C" fn agentsched_agent_leave(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.leave_agent(AgentId(agent)) {
-            Ok(r) => {
-                h.requeued = r.requeued.iter().map(|t| t.0).collect();
-                if !out_requeued.is_null() {
-                    // SAFETY: checked non-null, writable (contract).
-                    unsafe { *out_requeued = h.requeued.len() };
-                }
-                agentsched_status::Ok
-            }
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.leave_agent(AgentId(agent));
+        // SAFETY: `out_requeued` is NULL or writable (contract).
+        unsafe { h.keep_requeue(r, out_requeued) }
     })
 }
 

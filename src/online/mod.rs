@@ -761,6 +761,22 @@ impl Dispatcher {
         c
     }
 
+    /// The best agent for a queued task now.
+    fn best_for_task(&self, slot: u32, resv: Option<&Reservation>) -> Option<Candidate> {
+        let r = self.rec(slot)?;
+        let labels = self.labels_of(r);
+        let best = self.best_for(
+            r.spec.id,
+            &r.demand,
+            r.spec.duration,
+            r.tier_mask,
+            &labels,
+            resv,
+            1,
+        );
+        best.first().copied()
+    }
+
     fn ends_before(&self, agent: AgentId, duration: f64, shadow: f64) -> bool {
         self.pool
             .speed(agent)
@@ -824,22 +840,11 @@ impl Dispatcher {
         resv: Option<&Reservation>,
         out: &mut Vec<Assignment>,
     ) -> bool {
-        let Some(r) = self.rec(slot) else {
+        let Some(c) = self.best_for_task(slot, resv) else {
             return false;
         };
-        let labels = self.labels_of(r);
-        let best = self.best_for(
-            r.spec.id,
-            &r.demand,
-            r.spec.duration,
-            r.tier_mask,
-            &labels,
-            resv,
-            1,
-        );
-        let Some(c) = best.first() else { return false };
         // The popped task stays known to the queue (arrival, consumed time) while it runs.
-        self.commit_placement(slot, *c, backfilled, out)
+        self.commit_placement(slot, c, backfilled, out)
     }
 
     fn commit_placement(
@@ -909,25 +914,13 @@ impl Dispatcher {
         let mut chosen: Vec<(u32, Candidate)> = Vec::with_capacity(slots.len());
         let mut ok = true;
         for &s in &slots {
-            let Some(r) = self.rec(s) else {
+            let (Some(c), Some(demand)) = (
+                self.best_for_task(s, resv),
+                self.rec(s).map(|r| r.demand.clone()),
+            ) else {
                 ok = false;
                 break;
             };
-            let labels = self.labels_of(r);
-            let best = self.best_for(
-                r.spec.id,
-                &r.demand,
-                r.spec.duration,
-                r.tier_mask,
-                &labels,
-                resv,
-                1,
-            );
-            let Some(c) = best.first().copied() else {
-                ok = false;
-                break;
-            };
-            let demand = r.demand.clone();
             if self.pool.allocate(c.agent, &demand).is_err() {
                 ok = false;
                 break;

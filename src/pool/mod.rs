@@ -799,6 +799,10 @@ impl Pool {
             let new = (old as i64 + (ratio as i64 - old as i64) / 8) as u32;
             self.effort.scored_per_agent.store(new, Relaxed);
         }
+        Self::candidates_of(top)
+    }
+
+    fn candidates_of(top: TopK) -> Vec<Candidate> {
         top.items
             .into_iter()
             .map(|c| Candidate {
@@ -831,13 +835,7 @@ impl Pool {
                 slot: slot as u32,
             });
         }
-        top.items
-            .into_iter()
-            .map(|c| Candidate {
-                agent: AgentId(c.id),
-                score: c.score,
-            })
-            .collect()
+        Self::candidates_of(top)
     }
 
     /// The agent's exact score if it can take the task now (ignoring reservations).
