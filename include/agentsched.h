@@ -7,6 +7,19 @@
  * (ptr, capacity, *out_len); on AGENTSCHED_STATUS_BUFFER_TOO_SMALL *out_len holds the size needed.
  * A failed call writes no output except *out_len and leaves the handle unchanged. The library never
  * keeps a caller's pointer after a call returns. No ABI stability before 1.0: link statically.
+ *
+ * Nullability: every pointer parameter must be non-NULL unless its documentation says "may be
+ * NULL"; a NULL where one is required returns AGENTSCHED_STATUS_NULL_POINTER and changes nothing.
+ * Arrays are (pointer, length) pairs; a pointer may be NULL when its length is 0; lengths must be
+ * truthful (a length larger than the memory behind the pointer cannot be detected).
+ *
+ * Ownership: handles returned through an out-parameter belong to the caller until their _free;
+ * strings returned as const char * (agentsched_version, agentsched_status_str) are static.
+ *
+ * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default and
+ * agentsched_dispatcher_new are thread-safe. Calls on one agentsched_dispatcher must not overlap
+ * (the handle may move between threads); distinct handles are independent. An
+ * agentsched_explanation is immutable once made and may be read from several threads at once.
  */
 
 #ifndef AGENTSCHED_H
