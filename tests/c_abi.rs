@@ -277,3 +277,25 @@ fn symbol_list_is_complete() {
         _ => say("SKIPPED part of c_abi::symbol_list_is_complete: `nm -D` unavailable"),
     }
 }
+
+/// The C snippet in README.md compiles with the strict flags and places the task it submits.
+#[test]
+fn readme_c_snippet_builds_and_runs() {
+    let Some(cc) = cc("readme_c_snippet_builds_and_runs") else {
+        return;
+    };
+    let readme = std::fs::read_to_string(root("README.md")).expect("README.md");
+    let start = readme.find("```c\n").expect("a C block in README.md") + 5;
+    let len = readme[start..].find("```").expect("the block's end");
+    let src = out_path("readme_snippet.c");
+    std::fs::write(&src, &readme[start..start + len]).expect("write the snippet");
+    let exe = out_path("readme_snippet");
+    run(Command::new(&cc)
+        .args(C_FLAGS)
+        .arg(format!("-I{}", root("include").display()))
+        .arg(&src)
+        .args(link_args(Link::Static))
+        .arg("-o")
+        .arg(&exe));
+    assert_eq!(run_program(&exe).trim(), "task 7 -> agent 1");
+}
