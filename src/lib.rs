@@ -39,6 +39,7 @@
 
 pub mod error;
 pub mod ffi;
+pub mod mapping;
 pub mod model;
 pub mod online;
 pub mod pool;
