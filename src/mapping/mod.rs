@@ -5,6 +5,9 @@
 //! compute task `t` on machine `p` (finite, `> 0`), with optional machine ready times. Every
 //! algorithm returns a [`Mapping`]; ties break by the lowest task, then the lowest machine.
 
+pub mod bounds;
+pub mod search;
+
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 

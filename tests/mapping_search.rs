@@ -1,0 +1,118 @@
+//! Local search and lower bounds: never worse, valid, deterministic; bounds below every mapping
+//! and below the exhaustive optimum on small instances.
+
+use agentsched::mapping::bounds::lower_bound;
+use agentsched::mapping::search::{SearchOptions, improve};
+use agentsched::mapping::{EtcMatrix, Mapping};
+use proptest::prelude::*;
+
+fn instance() -> impl Strategy<Value = (EtcMatrix, Vec<usize>)> {
+    (1usize..9, 1usize..4).prop_flat_map(|(n, m)| {
+        (
+            prop::collection::vec(1u32..50, n * m),
+            prop::collection::vec(0u32..5, m),
+            prop::collection::vec(0usize..m, n),
+        )
+            .prop_map(move |(e, r, a)| {
+                let etc = EtcMatrix::with_ready(
+                    n,
+                    m,
+                    e.into_iter().map(f64::from).collect(),
+                    r.into_iter().map(f64::from).collect(),
+                )
+                .unwrap();
+                (etc, a)
+            })
+    })
+}
+
+/// Makespan recomputed from first principles.
+fn makespan(etc: &EtcMatrix, a: &[usize]) -> f64 {
+    let mut c = etc.ready().to_vec();
+    for (t, &p) in a.iter().enumerate() {
+        c[p] += etc.time(t, p);
+    }
+    c.into_iter().fold(0.0, f64::max)
+}
+
+fn optimum(etc: &EtcMatrix) -> f64 {
+    let (n, m) = (etc.tasks(), etc.machines());
+    let mut best = f64::INFINITY;
+    let mut a = vec![0usize; n];
+    loop {
+        best = best.min(makespan(etc, &a));
+        let mut i = 0;
+        while i < n {
+            a[i] += 1;
+            if a[i] < m {
+                break;
+            }
+            a[i] = 0;
+            i += 1;
+        }
+        if i == n {
+            return best;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn improve_never_worsens_and_is_deterministic((etc, a) in instance(), seed in any::<u64>()) {
+        let start = Mapping::from_assignment(&etc, a).unwrap();
+        let opts = SearchOptions { max_iterations: 200, time_limit: None, seed };
+        let r = improve(&etc, &start, &opts).unwrap();
+        prop_assert_eq!(r.assignment.len(), etc.tasks());
+        prop_assert!(r.assignment.iter().all(|&p| p < etc.machines()));
+        prop_assert_eq!(r.makespan, makespan(&etc, &r.assignment));
+        prop_assert!(r.makespan <= start.makespan);
+        prop_assert_eq!(&r, &improve(&etc, &start, &opts).unwrap());
+    }
+
+    #[test]
+    fn bounds_are_below_the_optimum((etc, a) in instance(), iters in 0usize..200) {
+        let b = lower_bound(&etc, iters);
+        let opt = optimum(&etc);
+        prop_assert!(b.best <= opt * (1.0 + 1e-12), "{:?} > {}", b, opt);
+        prop_assert!(b.best <= makespan(&etc, &a) * (1.0 + 1e-12));
+        prop_assert!(b.best >= b.longest_task && b.best >= b.lagrangian);
+    }
+}
+
+#[test]
+fn identical_machines_reach_the_averaging_bound() {
+    // Four tasks of 3 and four of 1 on two identical machines: 8 is optimal and the bound.
+    let times: Vec<f64> = [3.0, 3.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0]
+        .iter()
+        .flat_map(|&x| [x, x])
+        .collect();
+    let etc = EtcMatrix::new(8, 2, times).unwrap();
+    let b = lower_bound(&etc, 500);
+    assert!((b.best - 8.0).abs() < 1e-6, "{b:?}");
+    let start = Mapping::from_assignment(&etc, vec![0; 8]).unwrap();
+    let opts = SearchOptions {
+        max_iterations: 10_000,
+        time_limit: None,
+        seed: 3,
+    };
+    assert_eq!(improve(&etc, &start, &opts).unwrap().makespan, 8.0);
+}
+
+#[test]
+fn a_start_that_does_not_fit_is_an_error() {
+    let etc = EtcMatrix::new(2, 2, vec![1.0; 4]).unwrap();
+    let bad = Mapping {
+        assignment: vec![0, 5],
+        completion: vec![0.0, 0.0],
+        makespan: 0.0,
+    };
+    assert!(improve(&etc, &bad, &SearchOptions::default()).is_err());
+    let short = Mapping {
+        assignment: vec![0],
+        completion: vec![0.0, 0.0],
+        makespan: 0.0,
+    };
+    assert!(improve(&etc, &short, &SearchOptions::default()).is_err());
+}
