@@ -5,8 +5,17 @@
 //! compute task `t` on machine `p` (finite, `> 0`), with optional machine ready times. Every
 //! algorithm returns a [`Mapping`]; ties break by the lowest task, then the lowest machine.
 
+pub mod balance;
 pub mod bounds;
+pub mod migrate;
 pub mod search;
+
+pub use balance::{
+    AgentLoad, Balance, BalanceAgent, BalanceOptions, BalanceTask, Unplaced, balance,
+};
+pub use migrate::{
+    Migration, MigrationBudget, MigrationStop, MigrationTask, Move, Target, plan_migration,
+};
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
