@@ -52,6 +52,8 @@ pub(crate) fn cmp_key(a_score: f64, a_id: u32, b_score: f64, b_id: u32) -> Order
 pub(crate) struct TopK {
     k: usize,
     pub items: smallvec::SmallVec<[Scored; 4]>,
+    /// Tree nodes the search visited (a measure of its cost).
+    pub visited: u64,
 }
 
 impl TopK {
@@ -59,6 +61,7 @@ impl TopK {
         TopK {
             k,
             items: smallvec::SmallVec::new(),
+            visited: 0,
         }
     }
 
@@ -309,6 +312,7 @@ impl FitIndex {
         top: &mut TopK,
         leaf_ok: &mut impl FnMut(usize) -> Option<(f64, u32)>,
     ) {
+        top.visited += 1;
         if !top.admits(b.0, b.1) {
             return;
         }

@@ -275,21 +275,21 @@ pub struct Pool {
     effort: SearchEffort,
 }
 
-/// How much of the pool recent branch-and-bound searches had to score, for demand-dependent
+/// How much of the index recent branch-and-bound searches had to visit, for demand-dependent
 /// policies. Their bounds can be loose (balanced allocation depends on the joint profile of an
-/// agent's dimensions, which per-dimension aggregates do not capture); when a search scores most
-/// agents anyway, a plain scan is cheaper. Both give the same answer, so this changes speed only.
+/// agent's dimensions, which per-dimension aggregates do not capture); when a search visits
+/// about as many nodes as there are agents, a plain scan is cheaper. Both give the same answer, so this changes speed only.
 #[derive(Debug, Default)]
 struct SearchEffort {
-    /// Moving average of scored agents per agent in the pool, in 1/1024ths.
-    scored_per_agent: AtomicU32,
+    /// Moving average of tree nodes visited per agent in the pool, in 1/1024ths.
+    visited_per_agent: AtomicU32,
     queries: AtomicU32,
 }
 
 impl Clone for SearchEffort {
     fn clone(&self) -> Self {
         SearchEffort {
-            scored_per_agent: AtomicU32::new(self.scored_per_agent.load(Relaxed)),
+            visited_per_agent: AtomicU32::new(self.visited_per_agent.load(Relaxed)),
             queries: AtomicU32::new(self.queries.load(Relaxed)),
         }
     }
@@ -771,8 +771,9 @@ impl Pool {
         let adaptive = self.weights.demand_dependent();
         if adaptive {
             let n = self.effort.queries.fetch_add(1, Relaxed);
-            // Above half the pool scored per search, scan; re-measure one query in 32.
-            if self.effort.scored_per_agent.load(Relaxed) > 512 && n % 32 != 0 {
+            // A node costs about what scoring an agent does: past a third of the pool's size in
+            // nodes per search, scan; re-measure one query in 32.
+            if self.effort.visited_per_agent.load(Relaxed) > 341 && n % 32 != 0 {
                 return self.scan(demand, tier_mask, labels, exclude, k);
             }
         }
@@ -782,7 +783,6 @@ impl Pool {
             tier_mask,
             label_sig: labels.sig,
         };
-        let mut scored = 0u64;
         self.index
             .0
             .search(&self.weights, &q, &mut top, &mut |slot| {
@@ -790,14 +790,13 @@ impl Pool {
                 if Some(s.spec.id) == exclude || !self.eligible(s, demand, tier_mask, labels) {
                     return None;
                 }
-                scored += 1;
                 Some((self.point_score(s, demand.as_slice()), s.spec.id.0))
             });
         if adaptive {
-            let ratio = (scored * 1024 / self.by_id.len().max(1) as u64).min(1024) as u32;
-            let old = self.effort.scored_per_agent.load(Relaxed);
+            let ratio = (top.visited * 1024 / self.by_id.len().max(1) as u64).min(4096) as u32;
+            let old = self.effort.visited_per_agent.load(Relaxed);
             let new = (old as i64 + (ratio as i64 - old as i64) / 8) as u32;
-            self.effort.scored_per_agent.store(new, Relaxed);
+            self.effort.visited_per_agent.store(new, Relaxed);
         }
         Self::candidates_of(top)
     }
