@@ -238,6 +238,14 @@ impl agentsched_dispatcher {
         s
     }
 
+    /// The status of a call that returns nothing, recording its error.
+    pub(crate) fn done(&mut self, r: crate::Result<()>) -> agentsched_status {
+        match r {
+            Ok(()) => agentsched_status::Ok,
+            Err(e) => self.fail(e),
+        }
+    }
+
     pub(crate) fn invalid(&mut self, msg: &str) -> agentsched_status {
         self.set_error(msg);
         agentsched_status::InvalidArgument
@@ -545,10 +553,8 @@ pub unsafe extern "C" fn agentsched_agent_join(
             .cost_per_time(s.cost_per_time)
             .speed(s.speed);
         a.labels = labels;
-        match h.d.join_agent(a) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.join_agent(a);
+        h.done(r)
     })
 }
 
@@ -562,10 +568,8 @@ pub unsafe extern "C" fn agentsched_agent_drain(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.drain_agent(AgentId(agent)) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.drain_agent(AgentId(agent));
+        h.done(r)
     })
 }
 
@@ -579,10 +583,8 @@ pub unsafe extern "C" fn agentsched_agent_recover(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.recover_agent(AgentId(agent)) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.recover_agent(AgentId(agent));
+        h.done(r)
     })
 }
 
@@ -660,10 +662,8 @@ pub unsafe extern "C" fn agentsched_task_submit(
             Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
             Err(st) => return st,
         };
-        match h.d.submit(spec) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.submit(spec);
+        h.done(r)
     })
 }
 
@@ -677,10 +677,8 @@ pub unsafe extern "C" fn agentsched_task_complete(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.complete(TaskId(task)) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.complete(TaskId(task));
+        h.done(r)
     })
 }
 
@@ -694,10 +692,8 @@ pub unsafe extern "C" fn agentsched_task_cancel(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.cancel(TaskId(task)) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.cancel(TaskId(task));
+        h.done(r)
     })
 }
 
@@ -712,10 +708,8 @@ pub unsafe extern "C" fn agentsched_task_yield(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.yield_task(TaskId(task), used) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.yield_task(TaskId(task), used);
+        h.done(r)
     })
 }
 
@@ -730,10 +724,8 @@ pub unsafe extern "C" fn agentsched_task_set_priority(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.change_priority(TaskId(task), priority) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.change_priority(TaskId(task), priority);
+        h.done(r)
     })
 }
 
@@ -781,10 +773,8 @@ pub unsafe extern "C" fn agentsched_dispatcher_advance(
 ) -> agentsched_status {
     ffi_boundary!(poison h, {
         let h = handle!(h);
-        match h.d.advance_to(now) {
-            Ok(()) => agentsched_status::Ok,
-            Err(e) => h.fail(e),
-        }
+        let r = h.d.advance_to(now);
+        h.done(r)
     })
 }
 
