@@ -255,6 +255,20 @@ pub(crate) fn check_agents(agents: &[BalanceAgent], dims: usize) -> Result<Vec<&
     Ok(sorted)
 }
 
+/// Tasks sorted by id, or [`Error::DuplicateTask`] for the first repeated id.
+pub(crate) fn sorted_unique<T>(tasks: &[T], id: impl Fn(&T) -> TaskId) -> Result<Vec<&T>> {
+    let mut sorted: Vec<&T> = tasks.iter().collect();
+    sorted.sort_by_key(|t| id(t));
+    for w in sorted.windows(2) {
+        if let [x, y] = w
+            && id(x) == id(y)
+        {
+            return Err(Error::DuplicateTask(id(x)));
+        }
+    }
+    Ok(sorted)
+}
+
 /// Places tasks with demand vectors on agents with capacity vectors so that capacities hold and
 /// the maximum load `max_i L_i` is as small as the heuristic finds.
 ///
@@ -343,15 +357,7 @@ pub fn balance(
         .or_else(|| tasks.first().map(|t| t.demand.len()))
         .unwrap_or(0);
     let sorted_agents = check_agents(agents, dims)?;
-    let mut sorted_tasks: Vec<&BalanceTask> = tasks.iter().collect();
-    sorted_tasks.sort_by_key(|t| t.id);
-    for w in sorted_tasks.windows(2) {
-        if let [x, y] = w
-            && x.id == y.id
-        {
-            return Err(Error::DuplicateTask(x.id));
-        }
-    }
+    let sorted_tasks = sorted_unique(tasks, |t| t.id)?;
     for t in &sorted_tasks {
         if t.demand.len() != dims {
             return Err(Error::DimensionMismatch {

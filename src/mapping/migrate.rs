@@ -3,7 +3,7 @@
 
 use super::balance::{
     AgentLoad, BalanceAgent, add_into, check_agents, fits, improves, load_of, load_with,
-    max_except, objective, sub_from, top3,
+    max_except, objective, sorted_unique, sub_from, top3,
 };
 use crate::model::{AgentId, TaskId};
 use crate::{Error, Result};
@@ -162,15 +162,7 @@ pub fn plan_migration(
         .or_else(|| tasks.first().map(|t| t.demand.len()))
         .unwrap_or(0);
     let sorted_agents = check_agents(agents, dims)?;
-    let mut sorted_tasks: Vec<&MigrationTask> = tasks.iter().collect();
-    sorted_tasks.sort_by_key(|t| t.id);
-    for w in sorted_tasks.windows(2) {
-        if let [x, y] = w
-            && x.id == y.id
-        {
-            return Err(Error::DuplicateTask(x.id));
-        }
-    }
+    let sorted_tasks = sorted_unique(tasks, |t| t.id)?;
     if let Some(md) = &budget.max_demand
         && md.len() != dims
     {
