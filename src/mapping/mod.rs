@@ -7,6 +7,7 @@
 
 pub mod balance;
 pub mod bounds;
+pub mod heuristics;
 pub mod migrate;
 pub mod search;
 

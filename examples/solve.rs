@@ -1,0 +1,259 @@
+//! Solves benchmark instances in the `agentsched-bench/1` format (../shared/bench/FORMAT.md) and
+//! prints one result object per line (per file, per algorithm).
+//!
+//! ```text
+//! cargo run --release --example solve -- [--algorithm NAME] [--time-limit-ms N] [--seed N] FILE...
+//! ```
+//!
+//! - `NAME` (kebab-case): `olb`, `met`, `mct`, `min-min`, `max-min`, `duplex`, `sufferage`,
+//!   `lpt`, `all` (one line per heuristic) or `best` (the default): every heuristic, the one with
+//!   the smallest makespan (ties: the first in the list above) improved by the library's
+//!   iterated local search (`mapping::search::improve`) for the rest of the time limit.
+//! - `--time-limit-ms N` bounds one algorithm's run on one file (default 100 for `best`; the
+//!   heuristics finish in milliseconds). `--seed N` seeds the local search's perturbations.
+//! - Kind `etc` only for now; other kinds are rejected naming `kind`.
+//! - Each line: `{"instance","algorithm","objective","elapsed_ns","assignment","lower_bound"}`;
+//!   `elapsed_ns` covers the algorithm alone (after parsing, before printing), `lower_bound` is
+//!   the larger of `max(max_p ready[p], max_t min_p (ready[p] + etc[t][p]), (sum_t min_p
+//!   etc[t][p] + sum_p ready[p]) / m)` and `mapping::bounds::lower_bound` (the Lagrangian dual
+//!   of the LP relaxation).
+//! - Any error (usage, unreadable or malformed file, naming the field) goes to stderr with exit
+//!   code 2.
+
+use agentsched::mapping::search::{SearchOptions, improve};
+use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics};
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: solve [--algorithm NAME] [--time-limit-ms N] [--seed N] FILE...
+NAME: olb, met, mct, min-min, max-min, duplex, sufferage, lpt, all, best (default)";
+
+/// The most machines an instance may declare (keeps a file with no rows from asking for an
+/// absurd allocation).
+const MAX_MACHINES: u64 = 1 << 24;
+
+struct Options {
+    algorithm: String,
+    time_limit_ms: Option<u64>,
+    seed: u64,
+    files: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("solve: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let opts = parse_args(std::env::args().skip(1))?;
+    let algorithms: Vec<&str> = match opts.algorithm.as_str() {
+        "all" => heuristics::ALL.iter().map(|&(n, _)| n).collect(),
+        "best" => vec!["best"],
+        name if heuristics::by_name(name).is_some() => vec![name],
+        other => return Err(format!("unknown algorithm `{other}`\n{USAGE}")),
+    };
+    for file in &opts.files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        let (name, etc) = parse_instance(&text).map_err(|e| format!("{file}: {e}"))?;
+        // Ascent steps scaled to the instance: about 2e7 multiply-adds at most.
+        let steps = (20_000_000 / (etc.tasks() * etc.machines()).max(1)).clamp(10, 3000);
+        let lower_bound = lower_bound(&etc).max(bounds::lower_bound(&etc, steps).best);
+        for &algorithm in &algorithms {
+            let start = Instant::now();
+            let mapping = solve(&etc, algorithm, &opts, start);
+            let elapsed_ns = start.elapsed().as_nanos() as u64;
+            let line = json!({
+                "instance": name,
+                "algorithm": algorithm,
+                "objective": mapping.makespan,
+                "elapsed_ns": elapsed_ns,
+                "assignment": mapping.assignment,
+                "lower_bound": lower_bound,
+            });
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut opts = Options {
+        algorithm: "best".to_string(),
+        time_limit_ms: None,
+        seed: 0,
+        files: Vec::new(),
+    };
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |flag: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--algorithm" => opts.algorithm = value("--algorithm")?,
+            "--time-limit-ms" => {
+                let v = value("--time-limit-ms")?;
+                opts.time_limit_ms = Some(v.parse().map_err(|_| {
+                    format!("--time-limit-ms: `{v}` is not a non-negative integer")
+                })?);
+            }
+            "--seed" => {
+                let v = value("--seed")?;
+                opts.seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed: `{v}` is not a non-negative integer"))?;
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            "--" => opts.files.extend(args.by_ref()),
+            f if f.starts_with("--") => return Err(format!("unknown option `{f}`\n{USAGE}")),
+            _ => opts.files.push(arg),
+        }
+    }
+    if opts.files.is_empty() {
+        return Err(format!("no instance file given\n{USAGE}"));
+    }
+    Ok(opts)
+}
+
+/// Runs one algorithm by name (`best` or a heuristic).
+fn solve(etc: &EtcMatrix, algorithm: &str, opts: &Options, start: Instant) -> Mapping {
+    if let Some(f) = heuristics::by_name(algorithm) {
+        return f(etc);
+    }
+    // `best`: the portfolio of heuristics, smallest makespan, first in list order on ties.
+    let mut best: Option<Mapping> = None;
+    for (_, f) in heuristics::ALL {
+        let m = f(etc);
+        if best.as_ref().is_none_or(|b| m.makespan < b.makespan) {
+            best = Some(m);
+        }
+    }
+    let best = best.unwrap_or_else(|| heuristics::mct(etc));
+    let limit = Duration::from_millis(opts.time_limit_ms.unwrap_or(100));
+    let search = SearchOptions {
+        max_iterations: u64::MAX,
+        time_limit: Some(limit.saturating_sub(start.elapsed())),
+        seed: opts.seed,
+    };
+    // Cannot fail: `best` is a mapping of `etc`; keep it if it somehow did.
+    improve(etc, &best, &search).unwrap_or(best)
+}
+
+/// A simple valid lower bound on the optimal makespan.
+fn lower_bound(etc: &EtcMatrix) -> f64 {
+    let ready = etc.ready();
+    let m = etc.machines();
+    let mut per_task = 0.0f64;
+    let mut work = 0.0f64;
+    for t in 0..etc.tasks() {
+        let row = etc.row(t);
+        let fastest = row.iter().copied().fold(f64::INFINITY, f64::min);
+        let earliest = (0..m)
+            .map(|p| ready[p] + row[p])
+            .fold(f64::INFINITY, f64::min);
+        per_task = per_task.max(earliest);
+        work += fastest;
+    }
+    let max_ready = ready.iter().copied().fold(0.0, f64::max);
+    let average = (work + ready.iter().sum::<f64>()) / m as f64;
+    max_ready.max(per_task).max(average)
+}
+
+/// Parses and validates an `agentsched-bench/1` instance of kind `etc`. Errors name the field.
+fn parse_instance(text: &str) -> Result<(String, EtcMatrix), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let obj = v.as_object().ok_or("the file must hold one JSON object")?;
+    match obj.get("format") {
+        Some(Value::String(f)) if f == "agentsched-bench/1" => {}
+        Some(_) => return Err("field `format`: must be \"agentsched-bench/1\"".into()),
+        None => return Err("field `format`: missing".into()),
+    }
+    match obj.get("kind") {
+        Some(Value::String(k)) if k == "etc" => {}
+        Some(Value::String(k)) => {
+            return Err(format!(
+                "field `kind`: `{k}` is not supported (supported: \"etc\")"
+            ));
+        }
+        Some(_) => return Err("field `kind`: must be a string".into()),
+        None => return Err("field `kind`: missing".into()),
+    }
+    let name = match obj.get("name") {
+        Some(Value::String(n)) => n.clone(),
+        Some(_) => return Err("field `name`: must be a string".into()),
+        None => return Err("field `name`: missing".into()),
+    };
+    let machines = match obj.get("machines") {
+        Some(m) => m
+            .as_u64()
+            .filter(|&m| (1..=MAX_MACHINES).contains(&m))
+            .and_then(|m| usize::try_from(m).ok())
+            .ok_or("field `machines`: must be an integer in 1..=16777216")?,
+        None => return Err("field `machines`: missing".into()),
+    };
+    let rows = match obj.get("etc") {
+        Some(Value::Array(rows)) => rows,
+        Some(_) => return Err("field `etc`: must be an array of rows".into()),
+        None => return Err("field `etc`: missing".into()),
+    };
+    let cells = rows
+        .len()
+        .checked_mul(machines)
+        .ok_or("field `etc`: too large")?;
+    let mut etc = Vec::new();
+    etc.try_reserve_exact(cells)
+        .map_err(|_| "field `etc`: too large")?;
+    for (t, row) in rows.iter().enumerate() {
+        let row = row
+            .as_array()
+            .ok_or_else(|| format!("field `etc[{t}]`: must be an array"))?;
+        if row.len() != machines {
+            return Err(format!(
+                "field `etc[{t}]`: has {} entries, `machines` is {machines}",
+                row.len()
+            ));
+        }
+        for (p, x) in row.iter().enumerate() {
+            let x = x
+                .as_f64()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| format!("field `etc[{t}][{p}]`: must be a finite number > 0"))?;
+            etc.push(x);
+        }
+    }
+    let ready = match obj.get("ready") {
+        None => vec![0.0; machines],
+        Some(Value::Array(r)) => {
+            if r.len() != machines {
+                return Err(format!(
+                    "field `ready`: has {} entries, `machines` is {machines}",
+                    r.len()
+                ));
+            }
+            r.iter()
+                .enumerate()
+                .map(|(p, x)| {
+                    x.as_f64()
+                        .filter(|x| x.is_finite() && *x >= 0.0)
+                        .ok_or_else(|| format!("field `ready[{p}]`: must be a finite number >= 0"))
+                })
+                .collect::<Result<Vec<f64>, String>>()?
+        }
+        Some(_) => return Err("field `ready`: must be an array".into()),
+    };
+    let etc = EtcMatrix::with_ready(rows.len(), machines, etc, ready)
+        .map_err(|e| format!("invalid instance: {e}"))?;
+    Ok((name, etc))
+}
