@@ -21,17 +21,13 @@
 //!   code 2.
 
 use agentsched::mapping::search::{SearchOptions, improve};
-use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics};
-use serde_json::{Value, json};
+use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics, instance};
+use serde_json::json;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: solve [--algorithm NAME] [--time-limit-ms N] [--seed N] FILE...
 NAME: olb, met, mct, min-min, max-min, duplex, sufferage, lpt, all, best (default)";
-
-/// The most machines an instance may declare (keeps a file with no rows from asking for an
-/// absurd allocation).
-const MAX_MACHINES: u64 = 1 << 24;
 
 struct Options {
     algorithm: String,
@@ -60,7 +56,8 @@ fn run() -> Result<(), String> {
     };
     for file in &opts.files {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let (name, etc) = parse_instance(&text).map_err(|e| format!("{file}: {e}"))?;
+        let instance = instance::parse_etc(&text).map_err(|e| format!("{file}: {e}"))?;
+        let (name, etc) = (instance.name, instance.etc);
         // Ascent steps scaled to the instance: about 2e7 multiply-adds at most.
         let steps = (20_000_000 / (etc.tasks() * etc.machines()).max(1)).clamp(10, 3000);
         let lower_bound = lower_bound(&etc).max(bounds::lower_bound(&etc, steps).best);
@@ -169,91 +166,4 @@ fn lower_bound(etc: &EtcMatrix) -> f64 {
     let max_ready = ready.iter().copied().fold(0.0, f64::max);
     let average = (work + ready.iter().sum::<f64>()) / m as f64;
     max_ready.max(per_task).max(average)
-}
-
-/// Parses and validates an `agentsched-bench/1` instance of kind `etc`. Errors name the field.
-fn parse_instance(text: &str) -> Result<(String, EtcMatrix), String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let obj = v.as_object().ok_or("the file must hold one JSON object")?;
-    match obj.get("format") {
-        Some(Value::String(f)) if f == "agentsched-bench/1" => {}
-        Some(_) => return Err("field `format`: must be \"agentsched-bench/1\"".into()),
-        None => return Err("field `format`: missing".into()),
-    }
-    match obj.get("kind") {
-        Some(Value::String(k)) if k == "etc" => {}
-        Some(Value::String(k)) => {
-            return Err(format!(
-                "field `kind`: `{k}` is not supported (supported: \"etc\")"
-            ));
-        }
-        Some(_) => return Err("field `kind`: must be a string".into()),
-        None => return Err("field `kind`: missing".into()),
-    }
-    let name = match obj.get("name") {
-        Some(Value::String(n)) => n.clone(),
-        Some(_) => return Err("field `name`: must be a string".into()),
-        None => return Err("field `name`: missing".into()),
-    };
-    let machines = match obj.get("machines") {
-        Some(m) => m
-            .as_u64()
-            .filter(|&m| (1..=MAX_MACHINES).contains(&m))
-            .and_then(|m| usize::try_from(m).ok())
-            .ok_or("field `machines`: must be an integer in 1..=16777216")?,
-        None => return Err("field `machines`: missing".into()),
-    };
-    let rows = match obj.get("etc") {
-        Some(Value::Array(rows)) => rows,
-        Some(_) => return Err("field `etc`: must be an array of rows".into()),
-        None => return Err("field `etc`: missing".into()),
-    };
-    let cells = rows
-        .len()
-        .checked_mul(machines)
-        .ok_or("field `etc`: too large")?;
-    let mut etc = Vec::new();
-    etc.try_reserve_exact(cells)
-        .map_err(|_| "field `etc`: too large")?;
-    for (t, row) in rows.iter().enumerate() {
-        let row = row
-            .as_array()
-            .ok_or_else(|| format!("field `etc[{t}]`: must be an array"))?;
-        if row.len() != machines {
-            return Err(format!(
-                "field `etc[{t}]`: has {} entries, `machines` is {machines}",
-                row.len()
-            ));
-        }
-        for (p, x) in row.iter().enumerate() {
-            let x = x
-                .as_f64()
-                .filter(|x| x.is_finite() && *x > 0.0)
-                .ok_or_else(|| format!("field `etc[{t}][{p}]`: must be a finite number > 0"))?;
-            etc.push(x);
-        }
-    }
-    let ready = match obj.get("ready") {
-        None => vec![0.0; machines],
-        Some(Value::Array(r)) => {
-            if r.len() != machines {
-                return Err(format!(
-                    "field `ready`: has {} entries, `machines` is {machines}",
-                    r.len()
-                ));
-            }
-            r.iter()
-                .enumerate()
-                .map(|(p, x)| {
-                    x.as_f64()
-                        .filter(|x| x.is_finite() && *x >= 0.0)
-                        .ok_or_else(|| format!("field `ready[{p}]`: must be a finite number >= 0"))
-                })
-                .collect::<Result<Vec<f64>, String>>()?
-        }
-        Some(_) => return Err("field `ready`: must be an array".into()),
-    };
-    let etc = EtcMatrix::with_ready(rows.len(), machines, etc, ready)
-        .map_err(|e| format!("invalid instance: {e}"))?;
-    Ok((name, etc))
 }

@@ -165,6 +165,14 @@ pub enum Error {
         /// The time given.
         got: f64,
     },
+    /// A benchmark instance file breaks its format.
+    #[error("invalid instance: field `{field}`: {reason}")]
+    InvalidInstance {
+        /// The offending field (`etc[3][2]`, `machines`, ...); empty for malformed JSON.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A snapshot is inconsistent and cannot be restored.
     #[error("invalid snapshot: {reason}")]
     InvalidSnapshot {

@@ -157,6 +157,7 @@ impl From<&Error> for agentsched_status {
             Error::NeverFits { .. } => S::NeverFits,
             Error::TimeWentBackwards { .. } => S::TimeWentBackwards,
             Error::InvalidSnapshot { .. } => S::InvalidSnapshot,
+            Error::InvalidInstance { .. } => S::InvalidArgument,
         }
     }
 }

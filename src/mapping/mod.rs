@@ -8,6 +8,7 @@
 pub mod balance;
 pub mod bounds;
 pub mod heuristics;
+pub mod instance;
 pub mod migrate;
 pub mod search;
 
