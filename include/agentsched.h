@@ -185,11 +185,6 @@
 #define AGENTSCHED_REASON_RESERVED 6
 
 /**
- * The most machines an instance may declare (guards allocations driven by input).
- */
-#define MAX_MACHINES (1 << 24)
-
-/**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
 enum agentsched_status

@@ -26,3 +26,17 @@ fn header_is_fresh() {
         "include/agentsched.h is stale: run `UPDATE_HEADER=1 cargo test -p header-check`"
     );
 }
+
+/// Only the C ABI's own names reach the header (cbindgen exports every public constant of the
+/// crate unless `cbindgen.toml` excludes it).
+#[test]
+fn header_exports_only_prefixed_names() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let header = std::fs::read_to_string(root.join("include/agentsched.h")).expect("header");
+    for line in header.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let name = rest.split_whitespace().next().unwrap_or("");
+            assert!(name.starts_with("AGENTSCHED_"), "unprefixed macro {name}");
+        }
+    }
+}
