@@ -6,21 +6,20 @@
 //! ```
 //!
 //! - `NAME` (kebab-case): `olb`, `met`, `mct`, `min-min`, `max-min`, `duplex`, `sufferage`,
-//!   `lpt`, `all` (one line per heuristic) or `best` (the default): every heuristic, the one with
-//!   the smallest makespan (ties: the first in the list above) improved by the library's
-//!   iterated local search (`mapping::search::improve`) for the rest of the time limit.
+//!   `lpt`, `all` (one line per heuristic) or `best` (the default): `mapping::search::best`,
+//!   every heuristic, the best one improved by iterated local search for the rest of the time
+//!   limit.
 //! - `--time-limit-ms N` bounds one algorithm's run on one file (default 100 for `best`; the
 //!   heuristics finish in milliseconds). `--seed N` seeds the local search's perturbations.
 //! - Kind `etc` only for now; other kinds are rejected naming `kind`.
 //! - Each line: `{"instance","algorithm","objective","elapsed_ns","assignment","lower_bound"}`;
 //!   `elapsed_ns` covers the algorithm alone (after parsing, before printing), `lower_bound` is
-//!   the larger of `max(max_p ready[p], max_t min_p (ready[p] + etc[t][p]), (sum_t min_p
-//!   etc[t][p] + sum_p ready[p]) / m)` and `mapping::bounds::lower_bound` (the Lagrangian dual
-//!   of the LP relaxation).
+//!   `mapping::bounds::lower_bound` (the longest task's best completion and the Lagrangian dual
+//!   of the LP relaxation, whose first step is the averaging bound).
 //! - Any error (usage, unreadable or malformed file, naming the field) goes to stderr with exit
 //!   code 2.
 
-use agentsched::mapping::search::{SearchOptions, improve};
+use agentsched::mapping::search::{self, SearchOptions};
 use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics, instance};
 use serde_json::json;
 use std::process::ExitCode;
@@ -60,10 +59,10 @@ fn run() -> Result<(), String> {
         let (name, etc) = (instance.name, instance.etc);
         // Ascent steps scaled to the instance: about 2e7 multiply-adds at most.
         let steps = (20_000_000 / (etc.tasks() * etc.machines()).max(1)).clamp(10, 3000);
-        let lower_bound = lower_bound(&etc).max(bounds::lower_bound(&etc, steps).best);
+        let lower_bound = bounds::lower_bound(&etc, steps).best;
         for &algorithm in &algorithms {
             let start = Instant::now();
-            let mapping = solve(&etc, algorithm, &opts, start);
+            let mapping = solve(&etc, algorithm, &opts);
             let elapsed_ns = start.elapsed().as_nanos() as u64;
             let line = json!({
                 "instance": name,
@@ -125,45 +124,16 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
 }
 
 /// Runs one algorithm by name (`best` or a heuristic).
-fn solve(etc: &EtcMatrix, algorithm: &str, opts: &Options, start: Instant) -> Mapping {
-    if let Some(f) = heuristics::by_name(algorithm) {
-        return f(etc);
+fn solve(etc: &EtcMatrix, algorithm: &str, opts: &Options) -> Mapping {
+    match heuristics::by_name(algorithm) {
+        Some(h) => h(etc),
+        None => search::best(
+            etc,
+            &SearchOptions {
+                max_iterations: u64::MAX,
+                time_limit: Some(Duration::from_millis(opts.time_limit_ms.unwrap_or(100))),
+                seed: opts.seed,
+            },
+        ),
     }
-    // `best`: the portfolio of heuristics, smallest makespan, first in list order on ties.
-    let mut best: Option<Mapping> = None;
-    for (_, f) in heuristics::ALL {
-        let m = f(etc);
-        if best.as_ref().is_none_or(|b| m.makespan < b.makespan) {
-            best = Some(m);
-        }
-    }
-    let best = best.unwrap_or_else(|| heuristics::mct(etc));
-    let limit = Duration::from_millis(opts.time_limit_ms.unwrap_or(100));
-    let search = SearchOptions {
-        max_iterations: u64::MAX,
-        time_limit: Some(limit.saturating_sub(start.elapsed())),
-        seed: opts.seed,
-    };
-    // Cannot fail: `best` is a mapping of `etc`; keep it if it somehow did.
-    improve(etc, &best, &search).unwrap_or(best)
-}
-
-/// A simple valid lower bound on the optimal makespan.
-fn lower_bound(etc: &EtcMatrix) -> f64 {
-    let ready = etc.ready();
-    let m = etc.machines();
-    let mut per_task = 0.0f64;
-    let mut work = 0.0f64;
-    for t in 0..etc.tasks() {
-        let row = etc.row(t);
-        let fastest = row.iter().copied().fold(f64::INFINITY, f64::min);
-        let earliest = (0..m)
-            .map(|p| ready[p] + row[p])
-            .fold(f64::INFINITY, f64::min);
-        per_task = per_task.max(earliest);
-        work += fastest;
-    }
-    let max_ready = ready.iter().copied().fold(0.0, f64::max);
-    let average = (work + ready.iter().sum::<f64>()) / m as f64;
-    max_ready.max(per_task).max(average)
 }

@@ -116,3 +116,48 @@ fn a_start_that_does_not_fit_is_an_error() {
     };
     assert!(improve(&etc, &short, &SearchOptions::default()).is_err());
 }
+
+/// A results checker on the twelve Braun instances: `best` gives a valid assignment whose
+/// makespan, recomputed from scratch, is the reported one, no worse than Min-Min; the lower bound
+/// never exceeds the best-known makespan (it must not exceed the optimum).
+#[test]
+fn best_and_bounds_on_the_braun_instances() {
+    use agentsched::mapping::{heuristics, instance::parse_etc, search::best};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/etc");
+    let known: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("best_known.json")).unwrap())
+            .unwrap();
+    for c in ["c", "i", "s"] {
+        for h in ["hihi", "hilo", "lohi", "lolo"] {
+            let text = std::fs::read_to_string(dir.join(format!("u_{c}_{h}-0.json"))).unwrap();
+            let inst = parse_etc(&text).unwrap();
+            let bk = known[&inst.name].as_f64().unwrap();
+            let opts = SearchOptions {
+                max_iterations: 300,
+                time_limit: None,
+                seed: 1,
+            };
+            let m = best(&inst.etc, &opts);
+            assert_eq!(
+                m.makespan,
+                makespan(&inst.etc, &m.assignment),
+                "{}",
+                inst.name
+            );
+            assert!(m.makespan <= heuristics::min_min(&inst.etc).makespan);
+            assert!(
+                m.makespan >= bk * (1.0 - 1e-9),
+                "{} beats the best-known",
+                inst.name
+            );
+            let b = lower_bound(&inst.etc, 1000);
+            assert!(
+                b.best <= bk,
+                "{}: bound {} above best-known {bk}",
+                inst.name,
+                b.best
+            );
+            assert!(b.best <= m.makespan);
+        }
+    }
+}

@@ -223,3 +223,37 @@ pub fn improve(etc: &EtcMatrix, start: &Mapping, options: &SearchOptions) -> Res
         start
     })
 }
+
+/// The library's strongest method for an ETC instance: every heuristic of
+/// [`super::heuristics::ALL`], the one with the smallest makespan (ties: the first in that list)
+/// improved by [`improve`] for what remains of `options.time_limit`.
+///
+/// # Complexity
+/// The heuristics' cost (`O(n^2 m)` at worst) plus the search budget.
+///
+/// # Example
+/// ```
+/// use agentsched::mapping::{EtcMatrix, search::{best, SearchOptions}};
+/// let etc = EtcMatrix::new(3, 2, vec![4.0, 6.0, 4.0, 6.0, 5.0, 2.0]).unwrap();
+/// let m = best(&etc, &SearchOptions { max_iterations: 1_000, time_limit: None, seed: 1 });
+/// assert_eq!(m.makespan, 8.0);
+/// ```
+pub fn best(etc: &EtcMatrix, options: &SearchOptions) -> Mapping {
+    let began = Instant::now();
+    let mut best: Option<Mapping> = None;
+    for (_, h) in super::heuristics::ALL {
+        let m = h(etc);
+        if best.as_ref().is_none_or(|b| m.makespan < b.makespan) {
+            best = Some(m);
+        }
+    }
+    let start = best.unwrap_or_else(|| super::heuristics::mct(etc));
+    let rest = SearchOptions {
+        time_limit: options
+            .time_limit
+            .map(|l| l.saturating_sub(began.elapsed())),
+        ..*options
+    };
+    // Cannot fail: `start` is a mapping of `etc`.
+    improve(etc, &start, &rest).unwrap_or(start)
+}
