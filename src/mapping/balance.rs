@@ -255,6 +255,22 @@ pub(crate) fn check_agents(agents: &[BalanceAgent], dims: usize) -> Result<Vec<&
     Ok(sorted)
 }
 
+/// For agents sorted by id: each id's position, and each agent's capacity.
+pub(crate) fn agent_tables<'a>(
+    sorted_agents: &[&'a BalanceAgent],
+) -> (BTreeMap<AgentId, usize>, Vec<&'a [u64]>) {
+    let index = sorted_agents
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id, i))
+        .collect();
+    let caps = sorted_agents
+        .iter()
+        .map(|a| a.capacity.as_slice())
+        .collect();
+    (index, caps)
+}
+
 /// Tasks sorted by id, or [`Error::DuplicateTask`] for the first repeated id.
 pub(crate) fn sorted_unique<T>(tasks: &[T], id: impl Fn(&T) -> TaskId) -> Result<Vec<&T>> {
     let mut sorted: Vec<&T> = tasks.iter().collect();
@@ -368,15 +384,7 @@ pub fn balance(
         }
     }
     let m = sorted_agents.len();
-    let index: BTreeMap<AgentId, usize> = sorted_agents
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id, i))
-        .collect();
-    let caps: Vec<&[u64]> = sorted_agents
-        .iter()
-        .map(|a| a.capacity.as_slice())
-        .collect();
+    let (index, caps) = agent_tables(&sorted_agents);
     let mut used: Vec<Vec<u64>> = vec![vec![0; dims]; m];
     // where[t] = agent index of sorted task t
     let mut place: Vec<Option<usize>> = vec![None; sorted_tasks.len()];

@@ -2,13 +2,12 @@
 //! model of [`balance`](super::balance), with every intermediate state within capacities.
 
 use super::balance::{
-    AgentLoad, BalanceAgent, add_into, check_agents, fits, improves, load_of, load_with,
-    max_except, objective, sorted_unique, sub_from, top3,
+    AgentLoad, BalanceAgent, add_into, agent_tables, check_agents, fits, improves, load_of,
+    load_with, max_except, objective, sorted_unique, sub_from, top3,
 };
 use crate::model::{AgentId, TaskId};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A running task: its id, demand vector, current agent, and whether it may move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,16 +171,8 @@ pub fn plan_migration(
             got: md.len(),
         });
     }
-    let index: BTreeMap<AgentId, usize> = sorted_agents
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id, i))
-        .collect();
-    let caps: Vec<&[u64]> = sorted_agents
-        .iter()
-        .map(|a| a.capacity.as_slice())
-        .collect();
     let m = sorted_agents.len();
+    let (index, caps) = agent_tables(&sorted_agents);
     let mut used: Vec<Vec<u64>> = vec![vec![0; dims]; m];
     let mut place: Vec<usize> = Vec::with_capacity(sorted_tasks.len());
     for t in &sorted_tasks {
