@@ -344,6 +344,29 @@ fn agree_with_reference(etc: &EtcMatrix) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Larger matrices with skewed times (powers of two from 1 to 2^20, mostly small, with repeats):
+/// crowded buckets in Min-Min's distribution sort, and long runs of equal times.
+fn skewed_matrix() -> impl Strategy<Value = EtcMatrix> {
+    (20usize..160, 1usize..6).prop_flat_map(|(n, m)| {
+        prop::collection::vec((0u32..21, 0u32..21), n * m).prop_map(move |v| {
+            let etc = v
+                .into_iter()
+                .map(|(a, b)| f64::from(1u32 << a.min(b)))
+                .collect();
+            EtcMatrix::new(n, m, etc).unwrap()
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn min_min_matches_textbook_skewed(etc in skewed_matrix()) {
+        prop_assert_eq!(heuristics::min_min(&etc).assignment, naive_min_min(&etc));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

@@ -16,7 +16,7 @@
 //! | [`olb`] | task order, machine that is free first | O(n m) |
 //! | [`met`] | task order, machine with the least execution time | O(n m) |
 //! | [`mct`] | task order, machine with the earliest completion | O(n m) |
-//! | [`min_min`] | unmapped task with the smallest earliest completion first | O(n m log n) |
+//! | [`min_min`] | unmapped task with the smallest earliest completion first | O(n m) typical, O(n m log n) worst |
 //! | [`max_min`] | unmapped task with the largest earliest completion first | O(n^2 + n m) typical |
 //! | [`duplex`] | the better of Min-Min and Max-Min | both |
 //! | [`sufferage`] | rounds; a machine goes to the task that would suffer most without it | O(r n m) |
