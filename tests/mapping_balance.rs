@@ -448,6 +448,46 @@ fn check_migration(
     if plan.stop == MigrationStop::MoveBudget {
         assert_eq!(Some(plan.moves.len()), budget.max_moves);
     }
+    if plan.stop == MigrationStop::NoImprovingMove {
+        // Brute force: no single move of a non-pinned task to an agent where it fits lowers
+        // (max load, sum of squared loads); under MaxLoad only moves off a most loaded agent count.
+        let sq: f64 = after.values().map(|l| l * l).sum();
+        for (t, from) in &on {
+            let task = by_id[t];
+            if task.pinned {
+                continue;
+            }
+            if matches!(target, Target::MaxLoad(_)) && after[from] < max_after {
+                continue;
+            }
+            for a in agents {
+                let mut u = after_used[&a.id].clone();
+                let fits = u
+                    .iter_mut()
+                    .zip(&task.demand)
+                    .zip(caps[&a.id])
+                    .all(|((x, &d), &c)| {
+                        *x += u128::from(d);
+                        *x <= u128::from(c)
+                    });
+                if a.id == *from || !fits {
+                    continue;
+                }
+                let mut loads = after.clone();
+                let mut uf = after_used[from].clone();
+                for (x, &d) in uf.iter_mut().zip(&task.demand) {
+                    *x -= u128::from(d);
+                }
+                loads.insert(*from, load(&uf, caps[from]));
+                loads.insert(a.id, load(&u, caps[&a.id]));
+                let mx = loads.values().copied().fold(0.0, f64::max);
+                let nsq: f64 = loads.values().map(|l| l * l).sum();
+                let better = mx < max_after - 1e-9
+                    || (mx <= max_after + 1e-12 && nsq < sq - 1e-6 * sq.max(1.0));
+                assert!(!better, "moving {t} from {from} to {} improves the final state", a.id);
+            }
+        }
+    }
 }
 
 proptest! {

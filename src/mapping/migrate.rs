@@ -67,7 +67,9 @@ pub enum MigrationStop {
     MoveBudget,
     /// Every improving move would exceed the demand budget.
     DemandBudget,
-    /// No move (within capacities) improves the state: for `Target::Balanced` this is the target.
+    /// No single move (within capacities, of a non-pinned task) improves the state: for
+    /// `Target::Balanced` this is the target. Under `Target::MaxLoad`, no move off an agent at the
+    /// maximum load does (only those can lower the maximum).
     NoImprovingMove,
 }
 
@@ -100,7 +102,11 @@ pub struct Migration {
 /// the target is not met and the budget allows, take the most loaded agent (lowest id among
 /// ties), and among its non-pinned tasks and the other agents where the task fits now, apply the
 /// move with the smallest resulting `(max load, sum of squared loads)` (ties: lowest task id, then
-/// lowest agent id), provided it is strictly smaller than the current one. Each move goes from a
+/// lowest agent id), provided it is strictly smaller than the current one. Under
+/// [`Target::Balanced`], when no move off that agent qualifies (its tasks are pinned, or fit
+/// nowhere), the next agents by decreasing load are tried the same way, so that the planner stops
+/// only where no single move improves the objective; under [`Target::MaxLoad`] only the agents
+/// tied at the maximum are tried (moves elsewhere cannot lower it). Each move goes from a
 /// feasible state to a feasible state, so every prefix of the plan is feasible. The objective
 /// strictly decreases, so no state repeats and the planner terminates even without a budget.
 ///
@@ -115,7 +121,8 @@ pub struct Migration {
 ///
 /// # Complexity
 /// Each move costs `O(n_a m d)` for `n_a` tasks on the most loaded agent, `m` agents and `d`
-/// dimensions; validation `O((n + m) log(n + m) + (n + m) d)`. Extra space `O((n + m) d)`.
+/// dimensions (under `Balanced`, plus `O(m log m)`, and the same again for each stuck agent
+/// passed over); validation `O((n + m) log(n + m) + (n + m) d)`. Extra space `O((n + m) d)`.
 ///
 /// # Errors
 /// Nothing is planned unless the whole input is valid:
@@ -235,47 +242,66 @@ pub fn plan_migration(
             break MigrationStop::MoveBudget;
         }
         let top = top3(&loads);
-        let Some(&a) = top.first() else {
-            break MigrationStop::NoImprovingMove;
+        // Only moves off the most loaded agents (several when tied) can lower the maximum, which
+        // is all `MaxLoad` asks for. `Balanced` also takes moves that keep the maximum and lower the sum of
+        // squares, so when the hottest agent is stuck (all pinned, nothing fits elsewhere) the
+        // next ones are tried, hottest first (ties: lowest id).
+        let order: Vec<usize> = match target {
+            Target::MaxLoad(_) => (0..m).filter(|&i| loads.get(i) == Some(&cur_max)).collect(),
+            Target::Balanced => {
+                let mut o: Vec<usize> = (0..m).collect();
+                o.sort_by(|&x, &y| {
+                    let (lx, ly) = (loads.get(x), loads.get(y));
+                    ly.partial_cmp(&lx)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(x.cmp(&y))
+                });
+                o
+            }
         };
-        let (Some(ua), Some(ca), Some(&la)) = (used.get(a), caps.get(a), loads.get(a)) else {
-            break MigrationStop::NoImprovingMove;
-        };
-        let mut best: Option<(f64, f64, usize, usize)> = None;
+        let mut best: Option<(f64, f64, usize, usize, usize)> = None;
         let mut blocked = false;
-        for &t in on_agent.get(a).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(task) = sorted_tasks.get(t) else {
+        for &a in &order {
+            let (Some(ua), Some(ca), Some(&la)) = (used.get(a), caps.get(a), loads.get(a)) else {
                 continue;
             };
-            let dt = task.demand.as_slice();
-            let new_a = load_with(ua, &[], dt, ca);
-            let within_budget = budget.max_demand.as_ref().is_none_or(|md| {
-                dt.iter()
-                    .zip(md)
-                    .zip(&migrated)
-                    .all(|((&d, &mx), &done)| d <= mx.saturating_sub(done))
-            });
-            for (b, (ub, cb)) in used.iter().zip(&caps).enumerate() {
-                if b == a || !fits(dt, ub, cb) {
+            for &t in on_agent.get(a).map(Vec::as_slice).unwrap_or(&[]) {
+                let Some(task) = sorted_tasks.get(t) else {
                     continue;
-                }
-                let lb = loads.get(b).copied().unwrap_or(0.0);
-                let new_b = load_with(ub, dt, &[], cb);
-                let mx = max_except(&loads, &top, a, b).max(new_a).max(new_b);
-                let dsq = new_a * new_a + new_b * new_b - la * la - lb * lb;
-                if !improves(mx, dsq, cur_max, cur_sq) {
-                    continue;
-                }
-                if !within_budget {
-                    blocked = true;
-                    continue;
-                }
-                if best.is_none_or(|(bm, bs, _, _)| mx < bm || (mx == bm && dsq < bs)) {
-                    best = Some((mx, dsq, t, b));
+                };
+                let dt = task.demand.as_slice();
+                let new_a = load_with(ua, &[], dt, ca);
+                let within_budget = budget.max_demand.as_ref().is_none_or(|md| {
+                    dt.iter()
+                        .zip(md)
+                        .zip(&migrated)
+                        .all(|((&d, &mx), &done)| d <= mx.saturating_sub(done))
+                });
+                for (b, (ub, cb)) in used.iter().zip(&caps).enumerate() {
+                    if b == a || !fits(dt, ub, cb) {
+                        continue;
+                    }
+                    let lb = loads.get(b).copied().unwrap_or(0.0);
+                    let new_b = load_with(ub, dt, &[], cb);
+                    let mx = max_except(&loads, &top, a, b).max(new_a).max(new_b);
+                    let dsq = new_a * new_a + new_b * new_b - la * la - lb * lb;
+                    if !improves(mx, dsq, cur_max, cur_sq) {
+                        continue;
+                    }
+                    if !within_budget {
+                        blocked = true;
+                        continue;
+                    }
+                    if best.is_none_or(|(bm, bs, _, _, _)| mx < bm || (mx == bm && dsq < bs)) {
+                        best = Some((mx, dsq, a, t, b));
+                    }
                 }
             }
+            if best.is_some() {
+                break;
+            }
         }
-        let Some((_, _, t, b)) = best else {
+        let Some((_, _, a, t, b)) = best else {
             break if blocked {
                 MigrationStop::DemandBudget
             } else {
