@@ -641,12 +641,13 @@ pub fn balance(
         }
     }
     let mut fractional = vec![0.0f64; weights.len()];
+    let zeros = vec![0u64; dims];
     for (ti, p) in place.iter().enumerate() {
         let Some(ai) = *p else { continue };
         let d = demand(ti);
         let add_load = |i: usize| -> f64 {
             caps.get(i)
-                .map(|c| load_with(&vec![0; dims], d, &[], c))
+                .map(|c| load_with(&zeros, d, &[], c))
                 .unwrap_or(0.0)
         };
         if pinned.get(ti).copied().unwrap_or(false) {
