@@ -484,7 +484,11 @@ fn check_migration(
                 let nsq: f64 = loads.values().map(|l| l * l).sum();
                 let better = mx < max_after - 1e-9
                     || (mx <= max_after + 1e-12 && nsq < sq - 1e-6 * sq.max(1.0));
-                assert!(!better, "moving {t} from {from} to {} improves the final state", a.id);
+                assert!(
+                    !better,
+                    "moving {t} from {from} to {} improves the final state",
+                    a.id
+                );
             }
         }
     }

@@ -89,7 +89,10 @@ fn check_line(line: &str, etc: &[Vec<f64>], ready: &[f64]) -> (String, f64) {
         "{objective} claimed, {makespan} recomputed"
     );
     let bound = v["lower_bound"].as_f64().unwrap();
-    assert!(bound <= makespan * (1.0 + 1e-12), "bound {bound} > {makespan}");
+    assert!(
+        bound <= makespan * (1.0 + 1e-12),
+        "bound {bound} > {makespan}"
+    );
     assert!(v["elapsed_ns"].as_u64().is_some());
     assert!(v["instance"].as_str().is_some_and(|s| !s.is_empty()));
     (v["algorithm"].as_str().unwrap().to_string(), objective)
@@ -99,7 +102,11 @@ fn check_line(line: &str, etc: &[Vec<f64>], ready: &[f64]) -> (String, f64) {
 fn all_prints_one_checked_line_per_heuristic() {
     let file = data("u_i_hilo-0.json");
     let out = run(&["--algorithm", "all", &file]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (etc, ready) = load(&file);
     let names: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
@@ -130,7 +137,11 @@ fn best_is_the_default_and_beats_every_heuristic() {
         .map(|l| check_line(l, &etc, &ready).1)
         .fold(f64::INFINITY, f64::min);
     let out = run(&["--time-limit-ms", "50", "--seed", "3", &file]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1);
@@ -143,7 +154,11 @@ fn best_is_the_default_and_beats_every_heuristic() {
 fn several_files_one_line_each() {
     let files = [data("u_c_hihi-0.json"), data("u_s_lolo-0.json")];
     let out = run(&["--algorithm", "min-min", &files[0], &files[1]]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -187,7 +202,10 @@ fn malformed_input_names_the_field_and_exits_2() {
         let out = run(&[path.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
         assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
-        assert!(err.contains(field), "case {i}: `{err}` should name `{field}`");
+        assert!(
+            err.contains(field),
+            "case {i}: `{err}` should name `{field}`"
+        );
         assert!(!err.contains("panicked"), "case {i}: {err}");
         assert!(out.stdout.is_empty(), "case {i}");
     }
