@@ -294,24 +294,35 @@ fn symbol_list_is_complete() {
     }
 }
 
-/// The C snippet in README.md compiles with the strict flags and places the task it submits.
+/// The C snippets in README.md compile with the strict flags and print what they should: the
+/// dispatcher's (the task it submits is placed) and the batch mapping's.
 #[test]
-fn readme_c_snippet_builds_and_runs() {
-    let Some(cc) = cc("readme_c_snippet_builds_and_runs") else {
+fn readme_c_snippets_build_and_run() {
+    let Some(cc) = cc("readme_c_snippets_build_and_run") else {
         return;
     };
     let readme = std::fs::read_to_string(root("README.md")).expect("README.md");
-    let start = readme.find("```c\n").expect("a C block in README.md") + 5;
-    let len = readme[start..].find("```").expect("the block's end");
-    let src = out_path("readme_snippet.c");
-    std::fs::write(&src, &readme[start..start + len]).expect("write the snippet");
-    let exe = out_path("readme_snippet");
-    run(Command::new(&cc)
-        .args(C_FLAGS)
-        .arg(format!("-I{}", root("include").display()))
-        .arg(&src)
-        .args(link_args(Link::Static))
-        .arg("-o")
-        .arg(&exe));
-    assert_eq!(run_program(&exe).trim(), "task 7 -> agent 1");
+    let expected = [
+        "task 7 -> agent 1",
+        "min-min: makespan 7, machines 0 1 0\nbest: makespan 5, lower bound 5",
+    ];
+    let blocks: Vec<&str> = readme
+        .split("```c\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().expect("the block's end"))
+        .collect();
+    assert_eq!(blocks.len(), expected.len(), "C blocks in README.md");
+    for (i, (block, want)) in blocks.iter().zip(expected).enumerate() {
+        let src = out_path(&format!("readme_snippet_{i}.c"));
+        std::fs::write(&src, block).expect("write the snippet");
+        let exe = out_path(&format!("readme_snippet_{i}"));
+        run(Command::new(&cc)
+            .args(C_FLAGS)
+            .arg(format!("-I{}", root("include").display()))
+            .arg(&src)
+            .args(link_args(Link::Static))
+            .arg("-o")
+            .arg(&exe));
+        assert_eq!(run_program(&exe).trim(), want, "README C block {i}");
+    }
 }

@@ -892,13 +892,20 @@ static void test_balance(void) {
     problem q;
     size_t k, n_agents = 1 + rnd(MAX_AGENTS), n_tasks = rnd(MAX_TASKS + 1);
     memset(&q, 0, sizeof q);
-    for (k = 0; k < n_agents; k++)
-      add_agent(&q, (uint32_t)(k * 3 + rnd(3)), 1000 * (1 + rnd(8)), 1024 * rnd(9), rnd(3));
+    /* One rnd() per statement: the order of evaluation of arguments is unspecified in C. */
+    for (k = 0; k < n_agents; k++) {
+      uint32_t id = (uint32_t)k * 3 + rnd(3);
+      uint64_t cpu = 1000 * (1 + (uint64_t)rnd(8)), mem = 1024 * (uint64_t)rnd(9);
+      add_agent(&q, id, cpu, mem, rnd(3));
+    }
     for (k = 0; k < n_tasks; k++) {
-      add_task(&q, (uint32_t)(k * 2 + rnd(2)), 100 * rnd(20), 128 * rnd(16), rnd(4) == 0);
+      uint32_t id = (uint32_t)k * 2 + rnd(2);
+      uint64_t cpu = 100 * (uint64_t)rnd(20), mem = 128 * (uint64_t)rnd(16);
+      add_task(&q, id, cpu, mem, rnd(4) == 0);
       if (rnd(8) == 0) {
         q.tasks[k].has_pinned_to = true;
-        q.tasks[k].pinned_to = q.agents[rnd((uint32_t)n_agents)].id + (rnd(6) == 0);
+        q.tasks[k].pinned_to = q.agents[rnd((uint32_t)n_agents)].id;
+        q.tasks[k].pinned_to += rnd(6) == 0; /* sometimes an unknown or another agent */
       }
     }
     o.max_iterations = rnd(3) == 0 ? 0 : 1000;
@@ -1183,11 +1190,16 @@ static void test_migration(void) {
     agentsched_status st;
     memset(&q, 0, sizeof q);
     memset(fill, 0, sizeof fill);
-    for (k = 0; k < n_agents; k++)
-      add_agent(&q, (uint32_t)(k * 5 + rnd(5)), 1000 * (1 + rnd(8)), 1024 * (1 + rnd(8)), rnd(3));
+    for (k = 0; k < n_agents; k++) {
+      uint32_t id = (uint32_t)k * 5 + rnd(5);
+      uint64_t cpu = 1000 * (1 + (uint64_t)rnd(8)), mem = 1024 * (1 + (uint64_t)rnd(8));
+      add_agent(&q, id, cpu, mem, rnd(3));
+    }
     for (k = 0; k < n_tasks; k++) {
       size_t a, j, tries, t = q.n_tasks;
-      add_task(&q, (uint32_t)(k * 2 + rnd(2)), 100 * rnd(20), 128 * rnd(16), rnd(5) == 0);
+      uint32_t id = (uint32_t)k * 2 + rnd(2);
+      uint64_t cpu = 100 * (uint64_t)rnd(20), mem = 128 * (uint64_t)rnd(16);
+      add_task(&q, id, cpu, mem, rnd(5) == 0);
       /* Hot spots: most tasks on the first agents they fit. */
       for (tries = 0, a = rnd(4) ? 0 : rnd((uint32_t)n_agents); tries < n_agents;
            tries++, a = (a + 1) % n_agents) {
