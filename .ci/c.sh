@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The C side of the C ABI: exported symbols, the header as C11 and C++17, the C test suite and
-# the C quickstart against the static and the shared library, plainly, under valgrind and under
-# clang's AddressSanitizer + UndefinedBehaviorSanitizer, and the pkg-config file.
+# The C side of the C ABI: exported symbols, the header as C11 and C++17, the C test suites
+# (dispatcher, batch mapping) and the C quickstart against the static and the shared library,
+# plainly, under valgrind and under clang's AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# pkg-config file.
 #
 # Run from anywhere after `cargo build --release` (honours CARGO_TARGET_DIR). Prints one line per
 # step; on a failure prints that step's output and exits 1.
@@ -71,12 +72,13 @@ step "exported symbols = include/agentsched.symbols" symbols
 covered() {
   local missing=0 s
   while read -r s; do
-    grep -q "\b$s(" tests/c/abi_test.c || { echo "not called by tests/c/abi_test.c: $s"; missing=1; }
+    grep -q "\b$s(" tests/c/abi_test.c tests/c/mapping_test.c ||
+      { echo "not called by tests/c/abi_test.c nor tests/c/mapping_test.c: $s"; missing=1; }
     grep -q "\b$s(" include/agentsched.h || { echo "not declared in include/agentsched.h: $s"; missing=1; }
   done <include/agentsched.symbols
   return $missing
 }
-step "every export declared and called by the C suite" covered
+step "every export declared and called by a C suite" covered
 
 native_libs() {
   local printed
@@ -101,8 +103,8 @@ header_cpp() {
 }
 step "header as C++17 (g++ -pedantic -Werror), linked and run" header_cpp
 
-for prog in abi_test quickstart; do
-  src=tests/c/abi_test.c
+for prog in abi_test mapping_test quickstart; do
+  src=tests/c/$prog.c
   [[ $prog == quickstart ]] && src=examples/c/quickstart.c
   step "build $prog (static)" gcc "${CFLAGS[@]}" -g "$src" "${STATIC[@]}" -o "$work/${prog}_static"
   step "build $prog (shared)" gcc "${CFLAGS[@]}" -g "$src" "${SHARED[@]}" -o "$work/${prog}_shared"
@@ -113,15 +115,17 @@ done
 not_linked_to_so() { ! readelf -d "$1" | grep -q 'libagentsched\.so'; }
 linked_to_so() { readelf -d "$1" | grep -q 'libagentsched\.so'; }
 link_kinds() {
-  not_linked_to_so "$work/abi_test_static" && not_linked_to_so "$work/quickstart_static" &&
-    linked_to_so "$work/abi_test_shared" && linked_to_so "$work/quickstart_shared"
+  local prog
+  for prog in abi_test mapping_test quickstart; do
+    not_linked_to_so "$work/${prog}_static" && linked_to_so "$work/${prog}_shared" || return 1
+  done
 }
 step "static builds do not need libagentsched.so, shared ones do" link_kinds
 
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for prog in abi_test quickstart; do
+for prog in abi_test mapping_test quickstart; do
   step "run $prog (static)" "$work/${prog}_static"
   step "run $prog (shared)" "$work/${prog}_shared"
   step "run $prog under valgrind (static)" "${VALGRIND[@]}" "$work/${prog}_static"

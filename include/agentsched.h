@@ -16,10 +16,13 @@
  * Ownership: handles returned through an out-parameter belong to the caller until their _free;
  * strings returned as const char * (agentsched_version, agentsched_status_str) are static.
  *
- * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default and
- * agentsched_dispatcher_new are thread-safe. Calls on one agentsched_dispatcher must not overlap
- * (the handle may move between threads); distinct handles are independent. An
- * agentsched_explanation is immutable once made and may be read from several threads at once.
+ * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default,
+ * agentsched_dispatcher_new, agentsched_etc_new, agentsched_balance and agentsched_plan_migration
+ * are thread-safe. Calls on one agentsched_dispatcher, or on one agentsched_etc, must not overlap
+ * (the handle may move between threads); distinct handles are independent. Results
+ * (agentsched_explanation, agentsched_mapping, agentsched_balance_result,
+ * agentsched_migration_result) are immutable once made and may be read from several threads at
+ * once; a mapping does not borrow its agentsched_etc and may outlive it.
  */
 
 #ifndef AGENTSCHED_H
@@ -185,6 +188,53 @@
 #define AGENTSCHED_REASON_RESERVED 6
 
 /**
+ * Unplaced reason: the task fits no agent even alone (next to that agent's pinned tasks);
+ * `agentsched_balance_result_shortfalls` names, per agent, the first dimension short.
+ */
+#define AGENTSCHED_UNPLACED_TOO_LARGE 0
+
+/**
+ * Unplaced reason: the task is pinned to an agent that is not in the problem (`agent` names it).
+ */
+#define AGENTSCHED_UNPLACED_PINNED_TO_UNKNOWN_AGENT 1
+
+/**
+ * Unplaced reason: the task fits some agent alone, but no agent had room left for it.
+ */
+#define AGENTSCHED_UNPLACED_NO_ROOM_LEFT 2
+
+/**
+ * Migration target: as balanced as single moves can make it.
+ */
+#define AGENTSCHED_TARGET_BALANCED 0
+
+/**
+ * Migration target: stop once the maximum load is at most `max_load`.
+ */
+#define AGENTSCHED_TARGET_MAX_LOAD 1
+
+/**
+ * Migration stop: the `AGENTSCHED_TARGET_MAX_LOAD` target is met.
+ */
+#define AGENTSCHED_MIGRATION_STOP_TARGET_MET 0
+
+/**
+ * Migration stop: the plan has `max_moves` moves.
+ */
+#define AGENTSCHED_MIGRATION_STOP_MOVE_BUDGET 1
+
+/**
+ * Migration stop: every improving move would exceed the demand budget.
+ */
+#define AGENTSCHED_MIGRATION_STOP_DEMAND_BUDGET 2
+
+/**
+ * Migration stop: no move within capacities improves the state (for
+ * `AGENTSCHED_TARGET_BALANCED` this is the target).
+ */
+#define AGENTSCHED_MIGRATION_STOP_NO_IMPROVING_MOVE 3
+
+/**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
 enum agentsched_status
@@ -291,6 +341,13 @@ typedef uint32_t agentsched_status;
 #endif // __cplusplus
 
 /**
+ * The result of `agentsched_balance` (opaque), owned by the host until
+ * `agentsched_balance_result_free`. Immutable: it may be read from several threads at once,
+ * and moved between threads.
+ */
+typedef struct agentsched_balance_result agentsched_balance_result;
+
+/**
  * An online dispatcher (opaque).
  *
  * Owned by the host from `agentsched_dispatcher_new` until `agentsched_dispatcher_free`. It may
@@ -302,10 +359,38 @@ typedef uint32_t agentsched_status;
 typedef struct agentsched_dispatcher agentsched_dispatcher;
 
 /**
+ * An expected-time-to-compute matrix (opaque): `tasks x machines` finite positive times and one
+ * ready time per machine, validated once by `agentsched_etc_new`.
+ *
+ * Owned by the host from `agentsched_etc_new` until `agentsched_etc_free`. The matrix never
+ * changes; the handle keeps only the message of its latest failure
+ * (`agentsched_etc_last_error`), so, as with a dispatcher, calls on one handle must not overlap
+ * (it may be moved between threads; distinct handles are independent). After a call returns
+ * `AGENTSCHED_STATUS_PANIC` the handle is poisoned: every later call returns
+ * `AGENTSCHED_STATUS_POISONED` except `agentsched_etc_last_error` and `agentsched_etc_free`.
+ * Results (`agentsched_mapping`) do not borrow the handle: they may outlive it.
+ */
+typedef struct agentsched_etc agentsched_etc;
+
+/**
  * An explanation (opaque), owned by the host until `agentsched_explanation_free`. Immutable:
  * it may be read from several threads at once, and moved between threads.
  */
 typedef struct agentsched_explanation agentsched_explanation;
+
+/**
+ * A mapping of every task of an ETC matrix to a machine (opaque): the assignment, per-machine
+ * completion times and the makespan. Owned by the host until `agentsched_mapping_free`.
+ * Immutable: it may be read from several threads at once, and moved between threads.
+ */
+typedef struct agentsched_mapping agentsched_mapping;
+
+/**
+ * The result of `agentsched_plan_migration` (opaque), owned by the host until
+ * `agentsched_migration_result_free`. Immutable: it may be read from several threads at once,
+ * and moved between threads.
+ */
+typedef struct agentsched_migration_result agentsched_migration_result;
 
 /**
  * A dispatcher's policy, filled by `agentsched_config_default` and then by the host.
@@ -647,6 +732,289 @@ typedef struct {
   double score;
 } agentsched_candidate;
 
+/**
+ * Lower bounds on the optimal makespan of an ETC matrix.
+ */
+typedef struct {
+  /**
+   * `max(max_p ready_p, max_t min_p (ready_p + etc[t][p]))`.
+   */
+  double longest_task;
+  /**
+   * The Lagrangian dual of the assignment LP relaxation.
+   */
+  double lagrangian;
+  /**
+   * The larger of the two: no mapping's makespan is below it.
+   */
+  double best;
+} agentsched_bounds;
+
+/**
+ * An agent of a balancing or migration problem. `capacity` is read during the call only.
+ */
+typedef struct {
+  /**
+   * The agent's id, unique among the agents.
+   */
+  uint32_t id;
+  /**
+   * Capacity per dimension, in the host's units (0 accepts only demand 0 there).
+   */
+  const uint64_t *capacity;
+  /**
+   * Number of values at `capacity`: the same for every agent and task.
+   */
+  size_t capacity_len;
+} agentsched_balance_agent;
+
+/**
+ * A task of a balancing problem. `demand` is read during the call only.
+ */
+typedef struct {
+  /**
+   * The task's id, unique among the tasks.
+   */
+  uint32_t id;
+  /**
+   * Demand per dimension, in the capacities' units.
+   */
+  const uint64_t *demand;
+  /**
+   * Number of values at `demand`.
+   */
+  size_t demand_len;
+  /**
+   * Whether the task is pinned: it stays on `pinned_to` and never moves.
+   */
+  bool has_pinned_to;
+  /**
+   * The agent it is pinned to (with `has_pinned_to`). An agent that is not in the problem is
+   * not an error: the task is reported unplaced (PINNED_TO_UNKNOWN_AGENT).
+   */
+  uint32_t pinned_to;
+} agentsched_balance_task;
+
+/**
+ * Options of `agentsched_balance`.
+ */
+typedef struct {
+  /**
+   * Most improvement steps after the greedy phase (0 keeps the greedy result). The default
+   * (options NULL) is 10000.
+   */
+  uint64_t max_iterations;
+} agentsched_balance_options;
+
+/**
+ * The headline figures of a balance.
+ */
+typedef struct {
+  /**
+   * The largest load (0 without agents). An agent's load is the sum over the dimensions with
+   * capacity > 0 of used / capacity.
+   */
+  double max_load;
+  /**
+   * The largest load after the greedy phase, before the improvement.
+   */
+  double greedy_max_load;
+  /**
+   * A lower bound on the maximum load of every capacity-respecting assignment of the placed
+   * tasks (never above `max_load`).
+   */
+  double lower_bound;
+  /**
+   * Improvement steps performed.
+   */
+  uint64_t iterations;
+  /**
+   * Tasks placed (pinned ones included): entries of `agentsched_balance_result_assignment`.
+   */
+  size_t placed;
+  /**
+   * Tasks left out: entries of `agentsched_balance_result_unplaced`.
+   */
+  size_t unplaced;
+  /**
+   * Agents: entries of `agentsched_balance_result_loads`.
+   */
+  size_t agents;
+} agentsched_balance_summary;
+
+/**
+ * A task and the agent it is placed on.
+ */
+typedef struct {
+  /**
+   * The task.
+   */
+  uint32_t task;
+  /**
+   * The agent.
+   */
+  uint32_t agent;
+} agentsched_placement;
+
+/**
+ * An agent's load.
+ */
+typedef struct {
+  /**
+   * The agent.
+   */
+  uint32_t agent;
+  /**
+   * Sum over the dimensions with capacity > 0 of used / capacity.
+   */
+  double load;
+} agentsched_agent_load;
+
+/**
+ * A task left out of a balance, and why.
+ */
+typedef struct {
+  /**
+   * The task.
+   */
+  uint32_t task;
+  /**
+   * One of `AGENTSCHED_UNPLACED_*`.
+   */
+  uint32_t reason;
+  /**
+   * With PINNED_TO_UNKNOWN_AGENT: the unknown agent (0 otherwise).
+   */
+  uint32_t agent;
+  /**
+   * With TOO_LARGE: the number of shortfalls (one per agent; 0 otherwise).
+   */
+  size_t shortfalls;
+} agentsched_unplaced;
+
+/**
+ * Where a too-large task fails an agent: the first dimension whose room (capacity minus the
+ * pinned tasks' demand) is below the task's demand.
+ */
+typedef struct {
+  /**
+   * The agent.
+   */
+  uint32_t agent;
+  /**
+   * The dimension index.
+   */
+  size_t dimension;
+} agentsched_shortfall;
+
+/**
+ * A running task of a migration problem. `demand` is read during the call only.
+ */
+typedef struct {
+  /**
+   * The task's id, unique among the tasks.
+   */
+  uint32_t id;
+  /**
+   * Demand per dimension, in the capacities' units.
+   */
+  const uint64_t *demand;
+  /**
+   * Number of values at `demand`.
+   */
+  size_t demand_len;
+  /**
+   * The agent it runs on now (must be one of the agents).
+   */
+  uint32_t agent;
+  /**
+   * A pinned task never moves.
+   */
+  bool pinned;
+} agentsched_migration_task;
+
+/**
+ * Target and budget of `agentsched_plan_migration`. All zero (or NULL options) means: as
+ * balanced as single moves can make it, no budget.
+ */
+typedef struct {
+  /**
+   * One of `AGENTSCHED_TARGET_*`.
+   */
+  uint32_t target;
+  /**
+   * With `AGENTSCHED_TARGET_MAX_LOAD`: the maximum load to reach (finite, >= 0).
+   */
+  double max_load;
+  /**
+   * Whether `max_moves` limits the plan.
+   */
+  bool has_max_moves;
+  /**
+   * Most moves in the plan (with `has_max_moves`).
+   */
+  size_t max_moves;
+  /**
+   * Most total migrated demand per dimension (the sum of the moved tasks' demands, each move
+   * counted), one value per dimension; NULL for no limit (then `max_demand_len` must be 0).
+   * Read during the call only.
+   */
+  const uint64_t *max_demand;
+  /**
+   * Number of values at `max_demand`.
+   */
+  size_t max_demand_len;
+} agentsched_migration_options;
+
+/**
+ * The headline figures of a migration plan.
+ */
+typedef struct {
+  /**
+   * Moves in the plan: entries of `agentsched_migration_result_moves`.
+   */
+  size_t moves;
+  /**
+   * Largest load before the moves.
+   */
+  double max_load_before;
+  /**
+   * Largest load after all the moves.
+   */
+  double max_load_after;
+  /**
+   * MAX_LOAD: the final maximum load is at most the target. BALANCED: no single move improves
+   * the final state.
+   */
+  bool target_met;
+  /**
+   * Why the planner stopped: one of `AGENTSCHED_MIGRATION_STOP_*`.
+   */
+  uint32_t stop;
+  /**
+   * Agents: entries of `agentsched_migration_result_loads`.
+   */
+  size_t agents;
+} agentsched_migration_summary;
+
+/**
+ * One migration: `task` goes from agent `from` to agent `to`.
+ */
+typedef struct {
+  /**
+   * The task that moves.
+   */
+  uint32_t task;
+  /**
+   * The agent it leaves.
+   */
+  uint32_t from;
+  /**
+   * The agent it goes to.
+   */
+  uint32_t to;
+} agentsched_move;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -968,6 +1336,331 @@ agentsched_status agentsched_explanation_text(const agentsched_explanation *e,
                                               char *buf,
                                               size_t cap,
                                               size_t *out_len);
+
+/**
+ * Creates an ETC matrix: `etc` holds `tasks * machines` times in row-major order
+ * (`etc[t * machines + p]` is the expected time of task `t` on machine `p`; each is finite and
+ * positive); `ready` holds one ready time per machine (finite, >= 0), or is NULL (then
+ * `ready_len` must be 0) for all machines ready at 0. Both arrays are copied during the call. On OK `*out`
+ * receives a handle the host must free with `agentsched_etc_free`; on any other status `*out`
+ * is untouched.
+ *
+ * There is no handle to hold a message when this call fails: the status is the whole answer.
+ * INVALID_CONFIG: `machines` is 0 or more than 16777216 (2^24, the limit of instance files).
+ * OVERFLOW: `tasks * machines` overflows. DIMENSION_MISMATCH: `etc_len != tasks * machines`, or
+ * `ready_len != machines` with a non-NULL `ready`. INVALID_NUMBER: a time is NaN, infinite,
+ * negative, or (in `etc`) zero. NULL_POINTER: `out` is NULL, or an array is NULL with a non-zero
+ * length. INVALID_ARGUMENT: a length too large for memory.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, INVALID_CONFIG, OVERFLOW, DIMENSION_MISMATCH,
+ * INVALID_NUMBER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_etc_new(size_t tasks,
+                                     size_t machines,
+                                     const double *etc,
+                                     size_t etc_len,
+                                     const double *ready,
+                                     size_t ready_len,
+                                     agentsched_etc **out);
+
+/**
+ * Frees an ETC matrix. NULL does nothing. The handle must not be used afterwards; mappings made
+ * from it stay valid.
+ */
+void agentsched_etc_free(agentsched_etc *h);
+
+/**
+ * Copies the message of the last failed call on this handle (NUL-terminated) into `buf`; empty
+ * before any failure. `*out_len` receives its length without the NUL, also on BUFFER_TOO_SMALL
+ * (then `cap` must be at least `*out_len + 1`). Works on a poisoned handle.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC.
+ */
+agentsched_status agentsched_etc_last_error(const agentsched_etc *h,
+                                            char *buf,
+                                            size_t cap,
+                                            size_t *out_len);
+
+/**
+ * The matrix's size: `*out_tasks` tasks and `*out_machines` machines.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_etc_shape(agentsched_etc *h, size_t *out_tasks, size_t *out_machines);
+
+/**
+ * Maps every task with a constructive heuristic named in kebab-case (NUL-terminated, read during
+ * the call only): `"olb"`, `"met"`, `"mct"`, `"min-min"`, `"max-min"`, `"duplex"`,
+ * `"sufferage"` or `"lpt"` (Braun et al., JPDC 2001; ties break by the lowest task, then the
+ * lowest machine). On OK `*out` receives a mapping to free with `agentsched_mapping_free`.
+ * Deterministic.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown name or not UTF-8; the message lists the
+ * names), POISONED, PANIC.
+ */
+agentsched_status agentsched_map_heuristic(agentsched_etc *h,
+                                           const char *name,
+                                           agentsched_mapping **out);
+
+/**
+ * Improves a mapping by local search (moves and swaps off the critical machine, iterated with
+ * seeded perturbations); the result's makespan is never above the start's. `start` holds the
+ * machine of each task (`start_len` must equal the number of tasks; read during the call
+ * only). The search stops after `max_iterations` steps or, when `time_limit_ms > 0`, after that
+ * many milliseconds; with `time_limit_ms == 0` the result is deterministic for a given `seed`.
+ * On OK `*out` receives a mapping to free with `agentsched_mapping_free`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
+ * DIMENSION_MISMATCH (`start_len` is not the number of tasks), INVALID_CONFIG (a machine out of
+ * range in `start`), POISONED, PANIC.
+ */
+agentsched_status agentsched_map_improve(agentsched_etc *h,
+                                         const size_t *start,
+                                         size_t start_len,
+                                         uint64_t max_iterations,
+                                         uint64_t time_limit_ms,
+                                         uint64_t seed,
+                                         agentsched_mapping **out);
+
+/**
+ * The library's strongest method: every heuristic, then local search from the best of them
+ * (ties: the first in the order of `agentsched_map_heuristic`'s list) for what remains of the
+ * budget (`max_iterations`, and `time_limit_ms` when > 0, as in `agentsched_map_improve`). The
+ * makespan is never above any heuristic's. On OK `*out` receives a mapping to free with
+ * `agentsched_mapping_free`.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_map_best(agentsched_etc *h,
+                                      uint64_t max_iterations,
+                                      uint64_t time_limit_ms,
+                                      uint64_t seed,
+                                      agentsched_mapping **out);
+
+/**
+ * Fills `*out` with lower bounds on the optimal makespan: the longest task's best completion and
+ * the Lagrangian dual of the LP relaxation of R||Cmax, maximised for `iterations` ascent steps
+ * (each O(tasks x machines); 0 evaluates uniform weights; every step count gives a valid bound).
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_map_lower_bound(agentsched_etc *h,
+                                             size_t iterations,
+                                             agentsched_bounds *out);
+
+/**
+ * Frees a mapping. NULL does nothing.
+ */
+void agentsched_mapping_free(agentsched_mapping *m);
+
+/**
+ * The mapping's makespan (the largest completion time) in `*out`. It equals the largest
+ * completion recomputed from the assignment, summing each machine's tasks in task order from its
+ * ready time.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_mapping_makespan(const agentsched_mapping *m, double *out);
+
+/**
+ * Copies the machine of each task (one value per task, in task order) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = number of tasks), PANIC.
+ */
+agentsched_status agentsched_mapping_assignment(const agentsched_mapping *m,
+                                                size_t *buf,
+                                                size_t cap,
+                                                size_t *out_len);
+
+/**
+ * Copies each machine's completion time (its ready time plus the times of its tasks) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = number of machines), PANIC.
+ */
+agentsched_status agentsched_mapping_completion(const agentsched_mapping *m,
+                                                double *buf,
+                                                size_t cap,
+                                                size_t *out_len);
+
+/**
+ * Balances tasks with demand vectors over agents with capacity vectors: capacities hold, pinned
+ * tasks stay on their agents, and the maximum load is as small as the greedy placement plus
+ * the improvement (moves and swaps off the most loaded agent) finds. Every array and vector is
+ * read during the call only. `options` may be NULL (10000 improvement steps). On OK `*out`
+ * receives a result to free with `agentsched_balance_result_free`. Deterministic.
+ *
+ * The dimension count is the first agent's `capacity_len` (the first task's without agents);
+ * every vector must have it. Validation is complete before anything is computed; there is no
+ * handle to hold a message, so the status is the whole answer. A task that cannot be placed is
+ * not an error: it is reported by `agentsched_balance_result_unplaced`.
+ *
+ * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length),
+ * INVALID_ARGUMENT (a length too large for memory), DIMENSION_MISMATCH (a capacity or demand of
+ * the wrong length), DUPLICATE_AGENT, DUPLICATE_TASK, AGENT_STATE (the tasks pinned to an agent
+ * exceed its capacity), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_balance(const agentsched_balance_agent *agents,
+                                     size_t agents_len,
+                                     const agentsched_balance_task *tasks,
+                                     size_t tasks_len,
+                                     const agentsched_balance_options *options,
+                                     agentsched_balance_result **out);
+
+/**
+ * Frees a balance result. NULL does nothing.
+ */
+void agentsched_balance_result_free(agentsched_balance_result *r);
+
+/**
+ * Fills `*out` with the balance's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_balance_result_get_summary(const agentsched_balance_result *r,
+                                                        agentsched_balance_summary *out);
+
+/**
+ * Copies the placed tasks (pinned ones included) with their agents, by increasing task id, into
+ * `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_balance_result_assignment(const agentsched_balance_result *r,
+                                                       agentsched_placement *buf,
+                                                       size_t cap,
+                                                       size_t *out_len);
+
+/**
+ * Copies every agent's load, by increasing agent id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_balance_result_loads(const agentsched_balance_result *r,
+                                                  agentsched_agent_load *buf,
+                                                  size_t cap,
+                                                  size_t *out_len);
+
+/**
+ * Copies the used quantity per dimension (the sum of its tasks' demands) of agent number
+ * `index` in the order of `agentsched_balance_result_loads` into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = dimensions), PANIC.
+ */
+agentsched_status agentsched_balance_result_used(const agentsched_balance_result *r,
+                                                 size_t index,
+                                                 uint64_t *buf,
+                                                 size_t cap,
+                                                 size_t *out_len);
+
+/**
+ * Copies the tasks left out, with the reason, by increasing task id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_balance_result_unplaced(const agentsched_balance_result *r,
+                                                     agentsched_unplaced *buf,
+                                                     size_t cap,
+                                                     size_t *out_len);
+
+/**
+ * Copies, for unplaced entry `index` (in the order of `agentsched_balance_result_unplaced`),
+ * its shortfalls by increasing agent id into `buf`: for a TOO_LARGE task, one per agent; for
+ * the other reasons none (OK with `*out_len` = 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_balance_result_shortfalls(const agentsched_balance_result *r,
+                                                       size_t index,
+                                                       agentsched_shortfall *buf,
+                                                       size_t cap,
+                                                       size_t *out_len);
+
+/**
+ * Plans an ordered list of moves that brings the maximum load down to the target, or as close
+ * as the budget allows: every state after each move keeps capacities, and pinned tasks never
+ * move (greedy, off the most loaded agent; Wood et al., NSDI 2007). Agents use
+ * `agentsched_balance_agent`. Every array and vector is read during the call only. `options`
+ * may be NULL (balanced, no budget). On OK `*out` receives a result to free with
+ * `agentsched_migration_result_free`. Deterministic.
+ *
+ * The dimension count is the first agent's `capacity_len` (the first task's without agents).
+ * Validation is complete before anything is planned; there is no handle to hold a message, so
+ * the status is the whole answer.
+ *
+ * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length),
+ * INVALID_ARGUMENT (unknown `target`, a length too large for memory), DIMENSION_MISMATCH (a
+ * capacity, demand or `max_demand` of the wrong length), DUPLICATE_AGENT, DUPLICATE_TASK,
+ * UNKNOWN_AGENT (a task on an agent not given), AGENT_STATE (the current placement exceeds an
+ * agent's capacity), INVALID_NUMBER (`max_load` NaN, infinite or negative), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_plan_migration(const agentsched_balance_agent *agents,
+                                            size_t agents_len,
+                                            const agentsched_migration_task *tasks,
+                                            size_t tasks_len,
+                                            const agentsched_migration_options *options,
+                                            agentsched_migration_result **out);
+
+/**
+ * Frees a migration result. NULL does nothing.
+ */
+void agentsched_migration_result_free(agentsched_migration_result *r);
+
+/**
+ * Fills `*out` with the plan's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_migration_result_get_summary(const agentsched_migration_result *r,
+                                                          agentsched_migration_summary *out);
+
+/**
+ * Copies the moves, in the order to apply them, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_migration_result_moves(const agentsched_migration_result *r,
+                                                    agentsched_move *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Copies every agent's load before the moves (`after` false) or after all of them (`after`
+ * true), by increasing agent id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_migration_result_loads(const agentsched_migration_result *r,
+                                                    bool after,
+                                                    agentsched_agent_load *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Copies the used quantity per dimension of agent number `index` (in the order of
+ * `agentsched_migration_result_loads`) before the moves (`after` false) or after them (`after`
+ * true) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = dimensions), PANIC.
+ */
+agentsched_status agentsched_migration_result_used(const agentsched_migration_result *r,
+                                                   bool after,
+                                                   size_t index,
+                                                   uint64_t *buf,
+                                                   size_t cap,
+                                                   size_t *out_len);
+
+/**
+ * Copies the total migrated demand per dimension (each move counted) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = dimensions), PANIC.
+ */
+agentsched_status agentsched_migration_result_migrated_demand(const agentsched_migration_result *r,
+                                                              uint64_t *buf,
+                                                              size_t cap,
+                                                              size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,5 +1,5 @@
-//! The C ABI, from C: builds the C test suite (`tests/c/abi_test.c`), the C quickstart
-//! (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
+//! The C ABI, from C: builds the C test suites (`tests/c/abi_test.c` for the dispatcher,
+//! `tests/c/mapping_test.c` for batch mapping), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
 //!
@@ -156,9 +156,12 @@ fn build_c(cc: &str, src: &str, link: Link) -> PathBuf {
     exe
 }
 
-fn c_suite(test: &str, link: Link) {
+/// The C test suites; together they call every export.
+const SUITES: [&str; 2] = ["tests/c/abi_test.c", "tests/c/mapping_test.c"];
+
+fn c_suite(test: &str, src: &str, link: Link) {
     let Some(cc) = cc(test) else { return };
-    let exe = build_c(&cc, "tests/c/abi_test.c", link);
+    let exe = build_c(&cc, src, link);
     let out = run_program(&exe);
     assert!(out.contains(" 0 failed: ok"), "unexpected summary:\n{out}");
 }
@@ -181,12 +184,22 @@ fn quickstart(test: &str, link: Link) {
 
 #[test]
 fn c_suite_static() {
-    c_suite("c_suite_static", Link::Static);
+    c_suite("c_suite_static", SUITES[0], Link::Static);
 }
 
 #[test]
 fn c_suite_shared() {
-    c_suite("c_suite_shared", Link::Shared);
+    c_suite("c_suite_shared", SUITES[0], Link::Shared);
+}
+
+#[test]
+fn c_mapping_suite_static() {
+    c_suite("c_mapping_suite_static", SUITES[1], Link::Static);
+}
+
+#[test]
+fn c_mapping_suite_shared() {
+    c_suite("c_mapping_suite_shared", SUITES[1], Link::Shared);
 }
 
 #[test]
@@ -229,7 +242,7 @@ fn header_compiles_as_cpp17() {
 }
 
 /// `include/agentsched.symbols` is sorted, every name in it is declared by the header and called
-/// by the C suite, and (when `nm` is there) it is exactly what the shared library exports.
+/// by one of the C suites, and (when `nm` is there) it is exactly what the shared library exports.
 #[test]
 fn symbol_list_is_complete() {
     let list = std::fs::read_to_string(root("include/agentsched.symbols")).unwrap();
@@ -242,13 +255,16 @@ fn symbol_list_is_complete() {
         "include/agentsched.symbols must be sorted and unique"
     );
     let header = std::fs::read_to_string(root("include/agentsched.h")).unwrap();
-    let suite = std::fs::read_to_string(root("tests/c/abi_test.c")).unwrap();
+    let suites: Vec<String> = SUITES
+        .iter()
+        .map(|s| std::fs::read_to_string(root(s)).unwrap())
+        .collect();
     for n in &names {
         let call = format!("{n}(");
         assert!(header.contains(&call), "{n} is not declared in the header");
         assert!(
-            suite.contains(&call),
-            "{n} is not called by tests/c/abi_test.c"
+            suites.iter().any(|s| s.contains(&call)),
+            "{n} is not called by any of {SUITES:?}"
         );
     }
     let so = lib_dir().join("libagentsched.so");
@@ -278,24 +294,35 @@ fn symbol_list_is_complete() {
     }
 }
 
-/// The C snippet in README.md compiles with the strict flags and places the task it submits.
+/// The C snippets in README.md compile with the strict flags and print what they should: the
+/// dispatcher's (the task it submits is placed) and the batch mapping's.
 #[test]
-fn readme_c_snippet_builds_and_runs() {
-    let Some(cc) = cc("readme_c_snippet_builds_and_runs") else {
+fn readme_c_snippets_build_and_run() {
+    let Some(cc) = cc("readme_c_snippets_build_and_run") else {
         return;
     };
     let readme = std::fs::read_to_string(root("README.md")).expect("README.md");
-    let start = readme.find("```c\n").expect("a C block in README.md") + 5;
-    let len = readme[start..].find("```").expect("the block's end");
-    let src = out_path("readme_snippet.c");
-    std::fs::write(&src, &readme[start..start + len]).expect("write the snippet");
-    let exe = out_path("readme_snippet");
-    run(Command::new(&cc)
-        .args(C_FLAGS)
-        .arg(format!("-I{}", root("include").display()))
-        .arg(&src)
-        .args(link_args(Link::Static))
-        .arg("-o")
-        .arg(&exe));
-    assert_eq!(run_program(&exe).trim(), "task 7 -> agent 1");
+    let expected = [
+        "task 7 -> agent 1",
+        "min-min: makespan 7, machines 0 1 0\nbest: makespan 5, lower bound 5",
+    ];
+    let blocks: Vec<&str> = readme
+        .split("```c\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().expect("the block's end"))
+        .collect();
+    assert_eq!(blocks.len(), expected.len(), "C blocks in README.md");
+    for (i, (block, want)) in blocks.iter().zip(expected).enumerate() {
+        let src = out_path(&format!("readme_snippet_{i}.c"));
+        std::fs::write(&src, block).expect("write the snippet");
+        let exe = out_path(&format!("readme_snippet_{i}"));
+        run(Command::new(&cc)
+            .args(C_FLAGS)
+            .arg(format!("-I{}", root("include").display()))
+            .arg(&src)
+            .args(link_args(Link::Static))
+            .arg("-o")
+            .arg(&exe));
+        assert_eq!(run_program(&exe).trim(), want, "README C block {i}");
+    }
 }

@@ -1,11 +1,12 @@
 // Package agentsched is a Go host for the C ABI of the Rust crate agentsched, the scheduling
 // core for AI-agent platforms: an online dispatcher that places tasks (resource demands,
 // priorities, data sensitivity, required labels, gangs) on a pool of agents, explains its
-// decisions, and snapshots its state.
+// decisions, and snapshots its state; and batch mapping of independent tasks onto machines
+// from an expected-time-to-compute matrix ([Etc]: heuristics, local search, lower bounds).
 //
 // The package is a thin, idiomatic wrapper over include/agentsched.h: C handles become
-// [Dispatcher] values freed by Close (a finalizer is a safety net only), status codes become
-// [*Error] values that work with [errors.Is] and [errors.As] (for example
+// [Dispatcher] and [Etc] values freed by Close (a finalizer is a safety net only), status
+// codes become [*Error] values that work with [errors.Is] and [errors.As] (for example
 // errors.Is(err, ErrUnknownTask)), and (ptr, capacity, *out_len) buffers become Go slices.
 //
 // # Linking

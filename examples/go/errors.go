@@ -100,8 +100,8 @@ var (
 	ErrPanic             = &Error{Status: StatusPanic}
 )
 
-// ErrClosed is returned by every method of a Dispatcher after Close.
-var ErrClosed = errors.New("agentsched: dispatcher is closed")
+// ErrClosed is returned by every method of a Dispatcher or an Etc after Close.
+var ErrClosed = errors.New("agentsched: used after Close")
 
 // invalidArgument is an error found on the Go side before calling C (a string with a NUL
 // byte, not UTF-8, ...), reported as StatusInvalidArgument.

@@ -286,8 +286,9 @@ macro_rules! handle {
         if $h.is_null() {
             return agentsched_status::NullPointer;
         }
-        // SAFETY: non-null; the caller passes a handle made by agentsched_dispatcher_new and
-        // not freed, used by one thread at a time (documented contract).
+        // SAFETY: non-null; the caller passes a handle made by this library's `_new` (e.g.
+        // agentsched_dispatcher_new) and not freed, used by one thread at a time (documented
+        // contract).
         let h = unsafe { &mut *$h };
         if h.poisoned {
             return agentsched_status::Poisoned;

@@ -4,7 +4,7 @@
 //! `agentsched_X_new(..., agentsched_X **out)` and released by `agentsched_X_free` (free(NULL) does
 //! nothing); every fallible function returns an [`agentsched_status`]; enum values coming from C
 //! are taken as `uint32_t`; detailed messages live on the handle
-//! (`agentsched_dispatcher_last_error`); buffers are `(ptr, capacity, *out_len)` and on
+//! (`agentsched_dispatcher_last_error`, `agentsched_etc_last_error`); buffers are `(ptr, capacity, *out_len)` and on
 //! `AGENTSCHED_STATUS_BUFFER_TOO_SMALL` `*out_len` reports the size needed. Every body runs inside
 //! [`ffi_boundary!`], which turns a panic into `AGENTSCHED_STATUS_PANIC` and poisons the handle.
 //! A function that fails writes no output (except `*out_len`) and leaves the handle unchanged.
@@ -15,9 +15,11 @@
 
 mod dispatcher;
 mod explain;
+mod mapping;
 
 pub use dispatcher::*;
 pub use explain::*;
+pub use mapping::*;
 
 use crate::Error;
 use std::ffi::{CStr, c_char};
@@ -428,6 +430,7 @@ mod tests {
             include_str!("mod.rs"),
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
+            include_str!("mapping.rs"),
         ];
         let mut exports = 0;
         for src in files {
@@ -447,6 +450,6 @@ mod tests {
                 assert!(ok, "{name} does not run inside ffi_boundary!");
             }
         }
-        assert!(exports >= 35, "found only {exports} exports");
+        assert!(exports >= 62, "found only {exports} exports");
     }
 }

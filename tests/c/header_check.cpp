@@ -29,6 +29,19 @@ static_assert(plain<agentsched_counts>(), "agentsched_counts is a plain C struct
 static_assert(plain<agentsched_explanation_summary>(), "summary is a plain C struct");
 static_assert(plain<agentsched_reason>(), "agentsched_reason is a plain C struct");
 static_assert(plain<agentsched_candidate>(), "agentsched_candidate is a plain C struct");
+static_assert(plain<agentsched_bounds>(), "agentsched_bounds is a plain C struct");
+static_assert(plain<agentsched_balance_agent>(), "agentsched_balance_agent is a plain C struct");
+static_assert(plain<agentsched_balance_task>(), "agentsched_balance_task is a plain C struct");
+static_assert(plain<agentsched_balance_options>(), "agentsched_balance_options is a plain C struct");
+static_assert(plain<agentsched_balance_summary>(), "agentsched_balance_summary is a plain C struct");
+static_assert(plain<agentsched_placement>(), "agentsched_placement is a plain C struct");
+static_assert(plain<agentsched_agent_load>(), "agentsched_agent_load is a plain C struct");
+static_assert(plain<agentsched_unplaced>(), "agentsched_unplaced is a plain C struct");
+static_assert(plain<agentsched_shortfall>(), "agentsched_shortfall is a plain C struct");
+static_assert(plain<agentsched_migration_task>(), "agentsched_migration_task is a plain C struct");
+static_assert(plain<agentsched_migration_options>(), "agentsched_migration_options is a plain C struct");
+static_assert(plain<agentsched_migration_summary>(), "agentsched_migration_summary is a plain C struct");
+static_assert(plain<agentsched_move>(), "agentsched_move is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -67,6 +80,33 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_explanation_closest_count),
     reinterpret_cast<void (*)()>(&agentsched_explanation_closest),
     reinterpret_cast<void (*)()>(&agentsched_explanation_text),
+    reinterpret_cast<void (*)()>(&agentsched_etc_new),
+    reinterpret_cast<void (*)()>(&agentsched_etc_free),
+    reinterpret_cast<void (*)()>(&agentsched_etc_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_etc_shape),
+    reinterpret_cast<void (*)()>(&agentsched_map_heuristic),
+    reinterpret_cast<void (*)()>(&agentsched_map_improve),
+    reinterpret_cast<void (*)()>(&agentsched_map_best),
+    reinterpret_cast<void (*)()>(&agentsched_map_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_mapping_free),
+    reinterpret_cast<void (*)()>(&agentsched_mapping_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_mapping_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_mapping_completion),
+    reinterpret_cast<void (*)()>(&agentsched_balance),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_free),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_loads),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_used),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_unplaced),
+    reinterpret_cast<void (*)()>(&agentsched_balance_result_shortfalls),
+    reinterpret_cast<void (*)()>(&agentsched_plan_migration),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_free),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_moves),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_loads),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_used),
+    reinterpret_cast<void (*)()>(&agentsched_migration_result_migrated_demand),
 };
 
 int main() {
@@ -83,6 +123,17 @@ int main() {
   agentsched_dispatcher_free(d);
   if (s != AGENTSCHED_STATUS_OK || counts.agents != 0) return 1;
   if (std::strcmp(agentsched_status_str(AGENTSCHED_STATUS_OK), "ok") != 0) return 1;
+  const double etc[] = {1.0, 2.0};
+  agentsched_etc *h = nullptr;
+  agentsched_mapping *m = nullptr;
+  double makespan = 0.0;
+  if (agentsched_etc_new(1, 2, etc, 2, nullptr, 0, &h) != AGENTSCHED_STATUS_OK) return 1;
+  s = agentsched_map_heuristic(h, "mct", &m);
+  agentsched_etc_free(h);
+  if (s != AGENTSCHED_STATUS_OK) return 1;
+  s = agentsched_mapping_makespan(m, &makespan);
+  agentsched_mapping_free(m);
+  if (s != AGENTSCHED_STATUS_OK || makespan != 1.0) return 1;
   std::printf("header_check: C++17 ok (%zu exports, agentsched %s)\n",
               sizeof EXPORTS / sizeof EXPORTS[0], agentsched_version());
   return 0;
