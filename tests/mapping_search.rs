@@ -1,6 +1,6 @@
 //! Local search and lower bounds: never worse, valid, deterministic, near the best-known makespans
-//! on the Braun instances; bounds below every mapping
-//! and below the exhaustive optimum on small instances.
+//! on the Braun instances; bounds below every mapping and below the exhaustive optimum on small
+//! instances.
 
 use agentsched::mapping::bounds::lower_bound;
 use agentsched::mapping::search::{SearchOptions, improve};
