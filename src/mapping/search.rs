@@ -428,11 +428,14 @@ fn price_steps(n: usize, m: usize) -> usize {
 ///    machines below its load, choosing the least added priced time; moves of any task to a
 ///    cheaper priced machine, and swaps lowering the total priced time, that keep every machine
 ///    below the makespan. The priced moves and swaps are the secondary objective that carries
-///    the search across makespan plateaus, freeing room where it is cheap (as the total
-///    completion time of the two machines does in Fanjul-Peyro and Ruiz, "Iterated greedy local
-///    search methods for unrelated parallel machine scheduling", EJOR 207, 2010; here priced).
-///    The triple (makespan, machines at it, total priced time) falls with every change, so
-///    descent ends.
+///    the search across makespan plateaus, freeing room where it is cheap: the local search of
+///    Fanjul-Peyro and Ruiz ("Iterated greedy local search methods for unrelated parallel
+///    machine scheduling", EJOR 207, 2010) likewise accepts changes that leave the makespan but
+///    shorten the two machines' total time; pricing that time is what makes it work on
+///    consistent instances. Scanning each task's machines by increasing priced time only keeps
+///    the scans short (machine "efficiency" in Piersma and van Dijk, Math. Comput. Modelling
+///    24(9), 1996). The triple (makespan, machines at it, total priced time) falls with every
+///    change, so descent ends.
 /// 3. Iterated greedy (Ruiz and Stützle, EJOR 177, 2007; Fanjul-Peyro and Ruiz 2010): the best
 ///    mapping so far loses `clamp(n / 16, 2, 32)` tasks, half of them from its critical
 ///    machine, each put back greedily on its cheapest priced machine that fits below the best
