@@ -124,6 +124,12 @@ impl EtcMatrix {
         &self.etc[t * self.machines..(t + 1) * self.machines]
     }
 
+    /// All times, row-major (`etc[t * machines + p]`).
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[f64] {
+        &self.etc
+    }
+
     /// Machine ready times.
     pub fn ready(&self) -> &[f64] {
         &self.ready
