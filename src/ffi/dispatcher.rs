@@ -1,7 +1,8 @@
 //! The dispatcher handle and its events.
 
 use super::{
-    agentsched_status, cstr, ffi_boundary, non_null, slice, write_bytes, write_items, write_str,
+    agentsched_status, cstr, ffi_boundary, free_boxed, non_null, slice, write_bytes, write_items,
+    write_str,
 };
 use crate::online::{Dispatcher, DispatcherConfig, Search, TaskSpec, TaskState};
 use crate::pool::{AgentSpec, Scoring, Weights};
@@ -447,13 +448,8 @@ pub unsafe extern "C" fn agentsched_dispatcher_new(
 /// Frees a dispatcher. NULL does nothing. The handle must not be used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_dispatcher_free(h: *mut agentsched_dispatcher) {
-    if h.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in agentsched_dispatcher_new, freed once (contract).
-        drop(unsafe { Box::from_raw(h) });
-    }));
+    // SAFETY: made by Box::into_raw in agentsched_dispatcher_new, freed once (contract).
+    unsafe { free_boxed(h) }
 }
 
 /// Copies the message of the last failed call on this handle (NUL-terminated) into `buf`.

@@ -1,7 +1,7 @@
 //! Explanations read back as structured data.
 
 use super::dispatcher::{agentsched_dispatcher, agentsched_task_spec, handle, task_from_c};
-use super::{agentsched_status, ffi_boundary, non_null, write_items, write_str};
+use super::{agentsched_status, ffi_boundary, free_boxed, non_null, write_items, write_str};
 use crate::TaskId;
 use crate::online::Explanation;
 use crate::pool::Mismatch;
@@ -153,13 +153,8 @@ pub unsafe extern "C" fn agentsched_dry_run(
 /// Frees an explanation. NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_explanation_free(e: *mut agentsched_explanation) {
-    if e.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in this module, freed once (contract).
-        drop(unsafe { Box::from_raw(e) });
-    }));
+    // SAFETY: made by Box::into_raw in this module, freed once (contract).
+    unsafe { free_boxed(e) }
 }
 
 /// Fills `*out` with the explanation's headline figures.

@@ -8,7 +8,9 @@
 //! usual buffer protocol, like `agentsched_explanation`. No logic lives here: only conversion.
 
 use super::dispatcher::handle;
-use super::{agentsched_status, cstr, ffi_boundary, non_null, slice, write_items, write_str};
+use super::{
+    agentsched_status, cstr, ffi_boundary, free_boxed, non_null, slice, write_items, write_str,
+};
 use crate::mapping::balance::{Balance, BalanceAgent, BalanceOptions, BalanceTask, Unplaced};
 use crate::mapping::bounds::lower_bound;
 use crate::mapping::heuristics;
@@ -187,13 +189,8 @@ pub unsafe extern "C" fn agentsched_etc_new(
 /// from it stay valid.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_etc_free(h: *mut agentsched_etc) {
-    if h.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in agentsched_etc_new, freed once (contract).
-        drop(unsafe { Box::from_raw(h) });
-    }));
+    // SAFETY: made by Box::into_raw in agentsched_etc_new, freed once (contract).
+    unsafe { free_boxed(h) }
 }
 
 /// Copies the message of the last failed call on this handle (NUL-terminated) into `buf`; empty
@@ -381,13 +378,8 @@ pub unsafe extern "C" fn agentsched_map_lower_bound(
 /// Frees a mapping. NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_mapping_free(m: *mut agentsched_mapping) {
-    if m.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in this module, freed once (contract).
-        drop(unsafe { Box::from_raw(m) });
-    }));
+    // SAFETY: made by Box::into_raw in this module, freed once (contract).
+    unsafe { free_boxed(m) }
 }
 
 /// The mapping's makespan (the largest completion time) in `*out`. It equals the largest
@@ -703,13 +695,8 @@ pub unsafe extern "C" fn agentsched_balance(
 /// Frees a balance result. NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_balance_result_free(r: *mut agentsched_balance_result) {
-    if r.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in agentsched_balance, freed once (contract).
-        drop(unsafe { Box::from_raw(r) });
-    }));
+    // SAFETY: made by Box::into_raw in agentsched_balance, freed once (contract).
+    unsafe { free_boxed(r) }
 }
 
 /// Fills `*out` with the balance's headline figures.
@@ -1037,13 +1024,8 @@ pub unsafe extern "C" fn agentsched_plan_migration(
 /// Frees a migration result. NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_migration_result_free(r: *mut agentsched_migration_result) {
-    if r.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: made by Box::into_raw in agentsched_plan_migration, freed once (contract).
-        drop(unsafe { Box::from_raw(r) });
-    }));
+    // SAFETY: made by Box::into_raw in agentsched_plan_migration, freed once (contract).
+    unsafe { free_boxed(r) }
 }
 
 /// Fills `*out` with the plan's headline figures.
