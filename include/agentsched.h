@@ -328,6 +328,18 @@ enum agentsched_status
    */
   AGENTSCHED_STATUS_QUEUE = 41,
   /**
+   * The task graph has a cycle.
+   */
+  AGENTSCHED_STATUS_CYCLE = 50,
+  /**
+   * A self-loop or a duplicate edge in a task graph.
+   */
+  AGENTSCHED_STATUS_INVALID_GRAPH = 51,
+  /**
+   * A schedule breaks a rule of its problem.
+   */
+  AGENTSCHED_STATUS_INVALID_SCHEDULE = 52,
+  /**
    * A panic was caught at the boundary (a bug: please report it).
    */
   AGENTSCHED_STATUS_PANIC = 99,

@@ -165,6 +165,35 @@ pub enum Error {
         /// The time given.
         got: f64,
     },
+    /// The task graph has a cycle; `task` is on it (the lowest id on the cycle found).
+    #[error("the task graph has a cycle through task {task}")]
+    Cycle {
+        /// A task on the cycle.
+        task: TaskId,
+    },
+    /// An edge from a task to itself.
+    #[error("self-loop on task {task}")]
+    SelfLoop {
+        /// The task.
+        task: TaskId,
+    },
+    /// A second edge with the same endpoints.
+    #[error("duplicate edge {from} -> {to}")]
+    DuplicateEdge {
+        /// The edge's source.
+        from: TaskId,
+        /// The edge's target.
+        to: TaskId,
+    },
+    /// A schedule breaks a rule of its problem (precedence, communication delay, overlap on an
+    /// agent, a wrong duration or makespan).
+    #[error("invalid schedule at task {task}: {reason}")]
+    InvalidSchedule {
+        /// The first task (lowest id) found breaking a rule.
+        task: TaskId,
+        /// Which rule, with the numbers.
+        reason: String,
+    },
     /// A benchmark instance file breaks its format.
     #[error("invalid instance: field `{field}`: {reason}")]
     InvalidInstance {

@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod dag;
 pub mod error;
 pub mod ffi;
 pub mod mapping;

@@ -87,6 +87,12 @@ pub enum agentsched_status {
     InvalidSnapshot = 40,
     /// An internal queue error (should not happen through the dispatcher).
     Queue = 41,
+    /// The task graph has a cycle.
+    Cycle = 50,
+    /// A self-loop or a duplicate edge in a task graph.
+    InvalidGraph = 51,
+    /// A schedule breaks a rule of its problem.
+    InvalidSchedule = 52,
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 99,
 }
@@ -116,6 +122,9 @@ impl agentsched_status {
             TimeWentBackwards,
             InvalidSnapshot,
             Queue,
+            Cycle,
+            InvalidGraph,
+            InvalidSchedule,
             Panic,
         ]
         .into_iter()
@@ -146,6 +155,9 @@ impl agentsched_status {
             TimeWentBackwards => c"time went backwards",
             InvalidSnapshot => c"invalid snapshot",
             Queue => c"queue",
+            Cycle => c"cycle in the task graph",
+            InvalidGraph => c"invalid task graph",
+            InvalidSchedule => c"invalid schedule",
             Panic => c"panic",
         }
     }
@@ -176,6 +188,9 @@ impl From<&Error> for agentsched_status {
             Error::TimeWentBackwards { .. } => S::TimeWentBackwards,
             Error::InvalidSnapshot { .. } => S::InvalidSnapshot,
             Error::InvalidInstance { .. } => S::InvalidArgument,
+            Error::Cycle { .. } => S::Cycle,
+            Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
+            Error::InvalidSchedule { .. } => S::InvalidSchedule,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{EtcMatrix, Mapping};
 use crate::Result;
+use crate::model::SplitMix64;
 use std::time::{Duration, Instant};
 
 /// Budget and seed of [`improve`].
@@ -24,23 +25,6 @@ impl Default for SearchOptions {
             time_limit: Some(Duration::from_millis(100)),
             seed: 0,
         }
-    }
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
     }
 }
 
@@ -350,7 +334,14 @@ impl State {
     /// Iterated-greedy perturbation: takes out `d` tasks, half from the critical machine and the
     /// rest at random, and puts each back on its cheapest priced machine that stays below `cap`,
     /// or else where it completes first.
-    fn perturb(&mut self, tb: &Tables, rng: &mut Rng, d: usize, cap: f64, out: &mut Vec<usize>) {
+    fn perturb(
+        &mut self,
+        tb: &Tables,
+        rng: &mut SplitMix64,
+        d: usize,
+        cap: f64,
+        out: &mut Vec<usize>,
+    ) {
         let n = self.assign.len();
         out.clear();
         let c = self.critical();
@@ -384,7 +375,7 @@ impl State {
 /// The item of smallest key, ties broken uniformly at random (machines equal to the prices, as
 /// identical ones are, must not all go to the lowest index, or perturbations repeat).
 fn argmin_random(
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     items: impl Iterator<Item = usize>,
     key: impl Fn(usize) -> f64,
 ) -> usize {
@@ -502,7 +493,7 @@ pub fn improve(etc: &EtcMatrix, start: &Mapping, options: &SearchOptions) -> Res
     } else {
         (start.assignment.clone(), start.makespan)
     };
-    let mut rng = Rng(options.seed ^ 0x5eed);
+    let mut rng = SplitMix64(options.seed ^ 0x5eed);
     let d = (n / 16).clamp(2, 32).min(n);
     let mut taken = Vec::with_capacity(d);
     while !done {
