@@ -72,9 +72,8 @@ impl Times {
 /// (lowest index among ties), so it is an exact longest path, free of any tolerance.
 ///
 /// # Complexity
-/// O(V + E) time: one forward pass gathering over predecessor lists, one backward pass
-/// scattering over the same lists (so the edge arrays are streamed twice, in order); O(V) extra
-/// space.
+/// O(V + E) time: one forward pass gathering over predecessor lists, one backward pass gathering
+/// over successor lists, both streaming their arrays in order; O(V) extra space.
 ///
 /// # Example: the critical path of a diamond
 /// ```
@@ -129,72 +128,72 @@ pub fn times_with(dag: &Dag, durations: &[f64], delays: Delays) -> Result<Times>
 fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
     let c = dag.csr();
     let n = d.len();
-    let mut est = vec![0.0f64; n];
-    let mut eft = vec![0.0f64; n];
+    // Both passes gather (read the neighbours' values, write one value per task): a gather needs
+    // no initialisation and touches each task's result once, where a scatter would read-modify-
+    // write a neighbour per edge. Results are pushed in order, so no vector is written twice.
+    let mut est = Vec::with_capacity(n);
+    let mut eft: Vec<f64> = Vec::with_capacity(n);
     let mut makespan = 0.0f64;
     // The delay-free and the delayed loops are separate so the common case reads no edge data.
-    match delays {
-        Delays::None => {
-            for v in 0..n {
-                let mut s = 0.0f64;
-                for &u in &c.pred[c.pred_off[v] as usize..c.pred_off[v + 1] as usize] {
+    for v in 0..n {
+        let r = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
+        let mut s = 0.0f64;
+        match delays {
+            Delays::None => {
+                for &u in &c.pred[r] {
                     let f = eft[u as usize];
                     if f > s {
                         s = f;
                     }
                 }
-                est[v] = s;
-                let f = s + d[v];
-                eft[v] = f;
-                if f > makespan {
-                    makespan = f;
-                }
             }
-        }
-        Delays::Data => {
-            for v in 0..n {
-                let r = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
-                let mut s = 0.0f64;
+            Delays::Data => {
                 for (&u, &w) in c.pred[r.clone()].iter().zip(&c.pred_data[r]) {
                     let f = eft[u as usize] + w;
                     if f > s {
                         s = f;
                     }
                 }
-                est[v] = s;
-                let f = s + d[v];
-                eft[v] = f;
-                if f > makespan {
-                    makespan = f;
-                }
             }
         }
+        est.push(s);
+        let f = s + d[v];
+        eft.push(f);
+        if f > makespan {
+            makespan = f;
+        }
     }
-    let mut lft = vec![makespan; n];
-    let mut lst = vec![0.0f64; n];
+    // Backward over successor lists, built from the end: `lst_rev[k]` is the task at position
+    // `n - 1 - k`.
+    let mut lst_rev: Vec<f64> = Vec::with_capacity(n);
+    let mut lft_rev: Vec<f64> = Vec::with_capacity(n);
     for v in (0..n).rev() {
-        let ls = lft[v] - d[v];
-        lst[v] = ls;
-        let r = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
+        let r = c.succ_off[v] as usize..c.succ_off[v + 1] as usize;
+        let mut l = makespan;
         match delays {
             Delays::None => {
-                for &u in &c.pred[r] {
-                    let l = &mut lft[u as usize];
-                    if ls < *l {
-                        *l = ls;
+                for &w in &c.succ[r] {
+                    let x = lst_rev[n - 1 - w as usize];
+                    if x < l {
+                        l = x;
                     }
                 }
             }
             Delays::Data => {
-                for (&u, &w) in c.pred[r.clone()].iter().zip(&c.pred_data[r]) {
-                    let l = &mut lft[u as usize];
-                    if ls - w < *l {
-                        *l = ls - w;
+                for (&w, &lag) in c.succ[r.clone()].iter().zip(&c.succ_data[r]) {
+                    let x = lst_rev[n - 1 - w as usize] - lag;
+                    if x < l {
+                        l = x;
                     }
                 }
             }
         }
+        lft_rev.push(l);
+        lst_rev.push(l - d[v]);
     }
+    lst_rev.reverse();
+    lft_rev.reverse();
+    let (lst, lft) = (lst_rev, lft_rev);
     let path = critical_path(dag, &eft, delays);
     let (est, eft, lst, lft) = if c.identity {
         (est, eft, lst, lft)
@@ -218,7 +217,7 @@ fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
     }
 }
 
-/// Walks back from the exit with the largest earliest finish (lowest index among ties) through
+/// Walks back from the exit task with the largest earliest finish (lowest index among ties) through
 /// the predecessor that set each earliest start; `eft` is by position. Returns task indices.
 fn critical_path(dag: &Dag, eft: &[f64], delays: Delays) -> Vec<usize> {
     let c = dag.csr();
@@ -227,8 +226,15 @@ fn critical_path(dag: &Dag, eft: &[f64], delays: Delays) -> Vec<usize> {
         return Vec::new();
     }
     let by_index = |p: u32| c.order[p as usize];
-    let mut v = 0u32;
-    for p in 1..n as u32 {
+    // Only exit tasks: with zero durations and delays an inner task can tie with the makespan,
+    // and the path must end where the graph ends.
+    let exits = (0..n as u32).filter(|&p| c.succ_off[p as usize] == c.succ_off[p as usize + 1]);
+    let mut v = u32::MAX;
+    for p in exits {
+        if v == u32::MAX {
+            v = p;
+            continue;
+        }
         let (a, b) = (eft[p as usize], eft[v as usize]);
         if a > b || (a == b && by_index(p) < by_index(v)) {
             v = p;
