@@ -135,7 +135,7 @@ fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
     let mut eft: Vec<f64> = Vec::with_capacity(n);
     let mut makespan = 0.0f64;
     // The delay-free and the delayed loops are separate so the common case reads no edge data.
-    for v in 0..n {
+    for (v, &dv) in d.iter().enumerate() {
         let r = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
         let mut s = 0.0f64;
         match delays {
@@ -157,7 +157,7 @@ fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
             }
         }
         est.push(s);
-        let f = s + d[v];
+        let f = s + dv;
         eft.push(f);
         if f > makespan {
             makespan = f;
