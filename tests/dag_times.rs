@@ -6,7 +6,10 @@ use proptest::prelude::*;
 
 /// A random DAG: `n` tasks inserted in a shuffled order (so that the index order is often not
 /// topological) with edges that go forward along a hidden order.
-fn dag_strategy() -> impl Strategy<Value = (Vec<(u32, f64)>, Vec<(u32, u32, f64)>)> {
+type Tasks = Vec<(u32, f64)>;
+type Edges = Vec<(u32, u32, f64)>;
+
+fn dag_strategy() -> impl Strategy<Value = (Tasks, Edges)> {
     (1usize..40).prop_flat_map(|n| {
         let ids = Just((0..n as u32).collect::<Vec<_>>()).prop_shuffle();
         let durs = prop::collection::vec(0u32..20, n);
@@ -105,9 +108,9 @@ proptest! {
         let c = check(&g, lag);
         // Halves and quarters of small integers: every sum is exact in binary floating point.
         prop_assert_eq!(t.makespan, c.makespan);
-        let n = g.task_count();
         let d = dag.durations();
-        for v in 0..n {
+        #[allow(clippy::needless_range_loop)] // five arrays by the same index
+        for v in 0..g.task_count() {
             prop_assert_eq!(t.est[v], c.head[v]);
             prop_assert_eq!(t.eft[v], c.head[v] + d[v]);
             prop_assert_eq!(t.lst[v], c.makespan - c.tail[v]);
