@@ -335,7 +335,9 @@ fn backup_chains_by_hand() {
     assert!((ed(&s, FailureModel::Replacement) - cond).abs() < 1e-12);
     let cond = (0.9 * 10.0 + 0.07 * 30.0 + 0.024 * 35.0) / 0.994;
     assert!((ed(&s, FailureModel::SequentialRetry) - cond).abs() < 1e-12);
-    assert!((completion_probability(&one, &[s.clone()]).unwrap() - 0.994).abs() < 1e-15);
+    assert!(
+        (completion_probability(&one, std::slice::from_ref(&s)).unwrap() - 0.994).abs() < 1e-15
+    );
     assert_eq!(no_backup_probability(&one, &[s]).unwrap(), 0.9);
     // A backup after a certain attempt is never used; a certain failure passes straight on.
     let s = FaultSpec::new(0.0).with_backup(99.0, 0.5);
@@ -428,7 +430,11 @@ fn probabilities_and_makespan_match_an_independent_simulation() {
 
         let p0 = no_backup_probability(&dag, &specs).unwrap();
         let se0 = (p0 * (1.0 - p0) / n).sqrt();
-        assert!(p0 > 0.1 && (sim.no_backup - p0).abs() < 5.0 * se0, "{} vs {p0}", sim.no_backup);
+        assert!(
+            p0 > 0.1 && (sim.no_backup - p0).abs() < 5.0 * se0,
+            "{} vs {p0}",
+            sim.no_backup
+        );
         let pc = completion_probability(&dag, &specs).unwrap();
         let sec = (pc * (1.0 - pc) / n).sqrt();
         assert!(pc < 1.0 && (sim.complete - pc).abs() < 5.0 * sec);
@@ -458,7 +464,9 @@ fn probabilities_and_makespan_match_an_independent_simulation() {
             sim.samples
         );
         // Jensen: the makespan of the expected durations is clearly below.
-        let cpm = expected_times(&dag, &specs, model, delays).unwrap().makespan;
+        let cpm = expected_times(&dag, &specs, model, delays)
+            .unwrap()
+            .makespan;
         assert_eq!(m.lower_bound, cpm);
         assert!(cpm < sim.mean - 5.0 * sim.std_error);
         assert!(m.low < m.mean && m.mean < m.high && m.high < m.upper_bound);
@@ -468,7 +476,10 @@ fn probabilities_and_makespan_match_an_independent_simulation() {
 #[test]
 fn exact_enumeration_matches_the_test_simulation_and_the_library_simulation() {
     // 12 tasks, 2 or 3 outcomes each: up to 3^12 scenarios, enumerated exactly.
-    for (seed, model) in [(3, FailureModel::Replacement), (4, FailureModel::SequentialRetry)] {
+    for (seed, model) in [
+        (3, FailureModel::Replacement),
+        (4, FailureModel::SequentialRetry),
+    ] {
         let net = random_net(12, 2, seed == 4, seed);
         let dag = net.dag();
         let specs = random_specs(12, 0.3, seed + 50);
@@ -567,7 +578,11 @@ fn bad_input_is_an_error_naming_the_task_and_field() {
         (0, FaultSpec::new(1.5), "failure"),
         (1, FaultSpec::new(0.1).with_time(-1.0), "time"),
         (1, FaultSpec::new(0.1).with_time(f64::INFINITY), "time"),
-        (2, FaultSpec::new(0.1).with_backup(f64::NAN, 0.0), "backups[0].time"),
+        (
+            2,
+            FaultSpec::new(0.1).with_backup(f64::NAN, 0.0),
+            "backups[0].time",
+        ),
         (
             2,
             FaultSpec::new(0.1)
@@ -580,9 +595,18 @@ fn bad_input_is_an_error_naming_the_task_and_field() {
         let mut specs = ok.clone();
         specs[task] = bad;
         let want = (TaskId(task as u32), field.to_string());
-        assert_eq!(field_of(expected_durations(&dag, &specs, model).unwrap_err()), want);
-        assert_eq!(field_of(no_backup_probability(&dag, &specs).unwrap_err()), want);
-        assert_eq!(field_of(completion_probability(&dag, &specs).unwrap_err()), want);
+        assert_eq!(
+            field_of(expected_durations(&dag, &specs, model).unwrap_err()),
+            want
+        );
+        assert_eq!(
+            field_of(no_backup_probability(&dag, &specs).unwrap_err()),
+            want
+        );
+        assert_eq!(
+            field_of(completion_probability(&dag, &specs).unwrap_err()),
+            want
+        );
         let e = expected_makespan(&dag, &specs, model, Delays::None, &Default::default());
         assert_eq!(field_of(e.unwrap_err()), want);
         let e = expected_times(&dag, &specs, model, Delays::None);

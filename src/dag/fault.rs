@@ -240,18 +240,16 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// assert!((d[0] - 13.0).abs() < 1e-12);
 /// # Ok::<(), agentsched::Error>(())
 /// ```
-pub fn expected_durations(
-    dag: &Dag,
-    specs: &[FaultSpec],
-    model: FailureModel,
-) -> Result<Vec<f64>> {
-    check(dag, specs)?;
-    specs
-        .iter()
-        .zip(dag.durations())
-        .enumerate()
-        .map(|(i, (s, &p))| expected_one(p, s, model).ok_or_else(|| never_completes(dag, i)))
-        .collect()
+pub fn expected_durations(dag: &Dag, specs: &[FaultSpec], model: FailureModel) -> Result<Vec<f64>> {
+    check_len(dag, specs)?;
+    let mut out = Vec::with_capacity(specs.len());
+    // One pass that checks and computes: the specs' backups live on the heap, and a second
+    // pass over them costs as much as the first (cache misses).
+    for (i, (s, &p)) in specs.iter().zip(dag.durations()).enumerate() {
+        check_one(dag, i, s)?;
+        out.push(expected_one(p, s, model).ok_or_else(|| never_completes(dag, i))?);
+    }
+    Ok(out)
 }
 
 /// Earliest and latest times and the critical path on the expected durations (the PERT-style
@@ -325,8 +323,13 @@ pub fn expected_times(
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn no_backup_probability(dag: &Dag, specs: &[FaultSpec]) -> Result<f64> {
-    check(dag, specs)?;
-    Ok(specs.iter().map(|s| 1.0 - s.failure).product())
+    check_len(dag, specs)?;
+    let mut p = 1.0f64;
+    for (i, s) in specs.iter().enumerate() {
+        check_one(dag, i, s)?;
+        p *= 1.0 - s.failure;
+    }
+    Ok(p)
 }
 
 /// Probability that every task completes: `prod_i (1 - q_i)`, `q_i` being the probability that
@@ -356,14 +359,14 @@ pub fn no_backup_probability(dag: &Dag, specs: &[FaultSpec]) -> Result<f64> {
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn completion_probability(dag: &Dag, specs: &[FaultSpec]) -> Result<f64> {
-    check(dag, specs)?;
-    Ok(specs
-        .iter()
-        .map(|s| {
-            let q: f64 = s.failure * s.backups.iter().map(|b| b.failure).product::<f64>();
-            1.0 - q
-        })
-        .product())
+    check_len(dag, specs)?;
+    let mut p = 1.0f64;
+    for (i, s) in specs.iter().enumerate() {
+        check_one(dag, i, s)?;
+        let q: f64 = s.failure * s.backups.iter().map(|b| b.failure).product::<f64>();
+        p *= 1.0 - q;
+    }
+    Ok(p)
 }
 
 /// The expected makespan under the fault model, conditional on the graph completing: exact by
@@ -431,7 +434,7 @@ pub fn expected_makespan(
     delays: Delays,
     options: &MakespanOptions,
 ) -> Result<MakespanEstimate> {
-    check(dag, specs)?;
+    check_len(dag, specs)?;
     let table = Table::new(dag, specs, model)?;
     let scenarios = table.scenarios();
     let exact = scenarios <= options.max_scenarios;
@@ -470,9 +473,8 @@ pub fn expected_makespan(
     })
 }
 
-/// Validates the specs: one per task, probabilities in `[0, 1]`, times finite and
-/// non-negative. The first error is at the lowest task index.
-fn check(dag: &Dag, specs: &[FaultSpec]) -> Result<()> {
+/// One spec per task.
+fn check_len(dag: &Dag, specs: &[FaultSpec]) -> Result<()> {
     let n = dag.task_count();
     if specs.len() != n {
         return Err(Error::DimensionMismatch {
@@ -481,22 +483,53 @@ fn check(dag: &Dag, specs: &[FaultSpec]) -> Result<()> {
             got: specs.len(),
         });
     }
-    for (i, s) in specs.iter().enumerate() {
-        let bad = |field: String, reason: String| Error::InvalidFaultSpec {
-            task: dag.ids()[i],
-            field,
-            reason,
-        };
-        if let Some(t) = s.time {
-            check_time(t).map_err(|r| bad("time".into(), r))?;
-        }
-        check_probability(s.failure).map_err(|r| bad("failure".into(), r))?;
-        for (k, b) in s.backups.iter().enumerate() {
-            check_time(b.time).map_err(|r| bad(format!("backups[{k}].time"), r))?;
-            check_probability(b.failure).map_err(|r| bad(format!("backups[{k}].failure"), r))?;
-        }
-    }
     Ok(())
+}
+
+/// Task `i`'s spec: probabilities in `[0, 1]`, times finite and non-negative. The callers check
+/// the tasks in index order, so the first error is at the lowest task index.
+#[inline]
+fn check_one(dag: &Dag, i: usize, s: &FaultSpec) -> Result<()> {
+    let time = |t: f64| t.is_finite() && t >= 0.0;
+    let probability = |f: f64| (0.0..=1.0).contains(&f);
+    if s.time.is_none_or(time)
+        && probability(s.failure)
+        && s.backups
+            .iter()
+            .all(|b| time(b.time) && probability(b.failure))
+    {
+        Ok(())
+    } else {
+        Err(spec_error(dag, i, s))
+    }
+}
+
+/// The error of a spec that [`check_one`] rejects: the first bad field, in declaration order.
+#[cold]
+fn spec_error(dag: &Dag, i: usize, s: &FaultSpec) -> Error {
+    let fields = s
+        .time
+        .map(|t| ("time".to_string(), check_time(t)))
+        .into_iter()
+        .chain([("failure".to_string(), check_probability(s.failure))])
+        .chain(s.backups.iter().enumerate().flat_map(|(k, b)| {
+            [
+                (format!("backups[{k}].time"), check_time(b.time)),
+                (
+                    format!("backups[{k}].failure"),
+                    check_probability(b.failure),
+                ),
+            ]
+        }));
+    let (field, reason) = fields
+        .filter_map(|(f, r)| r.err().map(|r| (f, r)))
+        .next()
+        .unwrap_or_else(|| (String::new(), "invalid".to_string()));
+    Error::InvalidFaultSpec {
+        task: dag.ids()[i],
+        field,
+        reason,
+    }
 }
 
 fn check_time(t: f64) -> std::result::Result<(), String> {
@@ -597,8 +630,8 @@ struct Table {
 }
 
 impl Table {
-    /// Builds the table; the specs have been checked. Errors name the lowest task index that
-    /// can never complete.
+    /// Checks the specs (one per task already checked) and builds the table. Errors name the
+    /// lowest task index with a bad spec or that can never complete.
     fn new(dag: &Dag, specs: &[FaultSpec], model: FailureModel) -> Result<Table> {
         let c = dag.csr();
         let n = dag.task_count();
@@ -615,13 +648,18 @@ impl Table {
         };
         let mut one: Vec<(f64, f64)> = Vec::new();
         for (i, (s, &p)) in specs.iter().zip(dag.durations()).enumerate() {
+            check_one(dag, i, s)?;
             one.clear();
             let q = outcomes(p, s, model, |t, p| one.push((t, p)));
             let pos = c.position[i] as usize;
-            let e = expected_one(p, s, model).ok_or_else(|| never_completes(dag, i))?;
-            t.expected[pos] = e;
-            t.completion *= 1.0 - q;
             let mass: f64 = one.iter().map(|o| o.1).sum();
+            if mass == 0.0 {
+                return Err(never_completes(dag, i));
+            }
+            // As `expected_one`, on the outcomes at hand.
+            let sum = one.iter().fold(0.0, |a, o| a + o.1 * o.0);
+            t.expected[pos] = if q == 0.0 { sum } else { sum / mass };
+            t.completion *= 1.0 - q;
             let (mut first, mut worst) = (0.0, 0.0f64);
             if let Some(&(t0, _)) = one.first() {
                 first = t0;
@@ -759,11 +797,18 @@ fn longest(c: &Csr, d: &[f64], eft: &mut [f64], delays: Delays) -> f64 {
             for v in 0..d.len() {
                 let mut s = 0.0f64;
                 for &u in &c.pred[c.pred_off[v] as usize..c.pred_off[v + 1] as usize] {
-                    s = s.max(eft[u as usize]);
+                    let f = eft[u as usize];
+                    // Not `f64::max`: its NaN handling costs a third of the pass, and no NaN
+                    // gets here.
+                    if f > s {
+                        s = f;
+                    }
                 }
                 let f = s + d[v];
                 eft[v] = f;
-                makespan = makespan.max(f);
+                if f > makespan {
+                    makespan = f;
+                }
             }
         }
         Delays::Data => {
@@ -771,11 +816,16 @@ fn longest(c: &Csr, d: &[f64], eft: &mut [f64], delays: Delays) -> f64 {
                 let r = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
                 let mut s = 0.0f64;
                 for (&u, &w) in c.pred[r.clone()].iter().zip(&c.pred_data[r]) {
-                    s = s.max(eft[u as usize] + w);
+                    let f = eft[u as usize] + w;
+                    if f > s {
+                        s = f;
+                    }
                 }
                 let f = s + d[v];
                 eft[v] = f;
-                makespan = makespan.max(f);
+                if f > makespan {
+                    makespan = f;
+                }
             }
         }
     }
@@ -798,7 +848,13 @@ mod tests {
     #[test]
     fn the_issue_formula_bit_for_bit() {
         let dag = single(10.0);
-        for (f, pb) in [(0.2, 15.0), (0.37, 3.5), (1.0, 9.0), (0.0, 99.0), (0.1, 0.3)] {
+        for (f, pb) in [
+            (0.2, 15.0),
+            (0.37, 3.5),
+            (1.0, 9.0),
+            (0.0, 99.0),
+            (0.1, 0.3),
+        ] {
             let s = FaultSpec::new(f).with_backup(pb, 0.0);
             let d = expected_durations(&dag, &[s], FailureModel::Replacement).unwrap();
             assert_eq!(d[0], (1.0 - f) * 10.0 + f * pb, "f = {f}");
@@ -820,13 +876,15 @@ mod tests {
         let s = FaultSpec::new(0.5)
             .with_backup(20.0, 0.5)
             .with_backup(40.0, 0.0);
-        let r = expected_durations(&dag, &[s.clone()], FailureModel::Replacement).unwrap();
+        let r =
+            expected_durations(&dag, std::slice::from_ref(&s), FailureModel::Replacement).unwrap();
         assert_eq!(r[0], 5.0 + 5.0 + 10.0);
         let q = expected_durations(&dag, &[s], FailureModel::SequentialRetry).unwrap();
         assert_eq!(q[0], 0.5 * 10.0 + 0.25 * 30.0 + 0.25 * 70.0);
         // The last backup may fail: conditional on completion (probability 3/4).
         let s = FaultSpec::new(0.5).with_backup(20.0, 0.5);
-        let r = expected_durations(&dag, &[s.clone()], FailureModel::Replacement).unwrap();
+        let r =
+            expected_durations(&dag, std::slice::from_ref(&s), FailureModel::Replacement).unwrap();
         assert!((r[0] - (5.0 + 5.0) / 0.75).abs() < 1e-12);
         assert_eq!(completion_probability(&dag, &[s]).unwrap(), 0.75);
     }
@@ -835,9 +893,19 @@ mod tests {
     fn a_task_that_never_completes_is_named() {
         let dag = single(1.0);
         let s = FaultSpec::new(1.0).with_backup(2.0, 1.0);
-        let e = expected_durations(&dag, &[s.clone()], FailureModel::Replacement).unwrap_err();
-        assert!(matches!(e, Error::InvalidFaultSpec { task: TaskId(7), .. }));
-        assert_eq!(completion_probability(&dag, &[s.clone()]).unwrap(), 0.0);
+        let e = expected_durations(&dag, std::slice::from_ref(&s), FailureModel::Replacement)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidFaultSpec {
+                task: TaskId(7),
+                ..
+            }
+        ));
+        assert_eq!(
+            completion_probability(&dag, std::slice::from_ref(&s)).unwrap(),
+            0.0
+        );
         assert_eq!(no_backup_probability(&dag, &[s]).unwrap(), 0.0);
     }
 
@@ -851,7 +919,9 @@ mod tests {
         .freeze()
         .unwrap();
         let specs = vec![
-            FaultSpec::new(0.2).with_backup(2.0, 0.1).with_backup(4.0, 0.0),
+            FaultSpec::new(0.2)
+                .with_backup(2.0, 0.1)
+                .with_backup(4.0, 0.0),
             FaultSpec::new(0.5).with_backup(5.0, 0.0),
             FaultSpec::new(0.3).with_backup(1.0, 0.5),
             FaultSpec::reliable(),
