@@ -55,6 +55,12 @@
 //!
 //! All results are deterministic: sums run in task-index order, the enumeration in a fixed
 //! order, and the simulation draws from a SplitMix64 generator seeded by the caller.
+//!
+//! # References
+//! - D. R. Fulkerson, "Expected critical path lengths in PERT networks", *Operations Research*
+//!   10(6), 1962: the critical path of expected durations underestimates the expected length.
+//! - R. M. Van Slyke, "Monte Carlo methods and the PERT problem", *Operations Research* 11(5),
+//!   1963: estimating the expected project length by simulation.
 
 use super::graph::{Csr, Dag};
 use super::times::{Delays, Times, times_with};
@@ -388,8 +394,10 @@ pub fn completion_probability(dag: &Dag, specs: &[FaultSpec]) -> Result<f64> {
 /// result.
 ///
 /// # Complexity
-/// O(V + E) time per scenario or sample, plus O(V + total attempts) to prepare; O(V + total
-/// attempts) extra space, allocated once (no allocation per scenario or sample).
+/// O(V + E + total attempts) time per scenario or sample (one longest-path pass over the Dag's
+/// compact arrays, plus drawing or weighting the outcomes), and O(V + total attempts) to prepare;
+/// O(V + total attempts) extra space, allocated once (nothing is allocated per scenario or
+/// sample).
 ///
 /// # Errors
 /// As [`expected_durations`]; [`Error::InvalidConfig`] (`samples`) when the simulation runs with
