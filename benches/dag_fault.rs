@@ -108,7 +108,7 @@ fn bench(c: &mut Criterion) {
     });
     for (name, dag, sp, samples) in [
         ("1k", graph(1_000, 4, 3), specs(1_000, 4), 1_000u64),
-        ("100k", dag.clone(), sp.clone(), 10),
+        ("100k", dag.clone(), sp.clone(), 40),
     ] {
         g.throughput(Throughput::Elements(samples));
         let opts = MakespanOptions {

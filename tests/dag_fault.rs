@@ -795,3 +795,59 @@ proptest! {
         prop_assert!(mc.std_error >= 0.0 && mc.low <= mc.mean && mc.mean <= mc.high);
     }
 }
+
+fn any_number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(-0.0),
+        Just(f64::MAX),
+        Just(1.0 + f64::EPSILON),
+        -2.0..2.0f64,
+        any::<f64>(),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_numbers_give_a_result_or_an_error_never_a_panic(
+        raw in proptest::collection::vec(
+            (proptest::option::of(any_number()), any_number(),
+             proptest::collection::vec((any_number(), any_number()), 0..=2)),
+            3,
+        ),
+        model in prop_oneof![Just(FailureModel::Replacement), Just(FailureModel::SequentialRetry)],
+    ) {
+        let net = Net { durations: vec![1.0, 2.0, 3.0], edges: vec![(0, 2, 1.0), (1, 2, 0.5)] };
+        let dag = net.dag();
+        let specs: Vec<FaultSpec> = raw
+            .into_iter()
+            .map(|(time, failure, b)| FaultSpec {
+                time,
+                failure,
+                backups: b.into_iter().map(|(time, failure)| Backup { time, failure }).collect(),
+            })
+            .collect();
+        let time_ok = |t: f64| t.is_finite() && t >= 0.0;
+        let prob_ok = |f: f64| (0.0..=1.0).contains(&f);
+        let valid = specs.iter().all(|s| {
+            s.time.is_none_or(time_ok)
+                && prob_ok(s.failure)
+                && s.backups.iter().all(|b| time_ok(b.time) && prob_ok(b.failure))
+        });
+        let p0 = no_backup_probability(&dag, &specs);
+        let pc = completion_probability(&dag, &specs);
+        prop_assert_eq!(p0.is_ok(), valid);
+        prop_assert_eq!(pc.is_ok(), valid);
+        if let (Ok(p0), Ok(pc)) = (p0, pc) {
+            prop_assert!((0.0..=1.0).contains(&p0) && (0.0..=1.0).contains(&pc));
+        }
+        let d = expected_durations(&dag, &specs, model);
+        prop_assert!(valid || d.is_err());
+        let _ = expected_times(&dag, &specs, model, Delays::Data);
+        let opts = MakespanOptions { max_scenarios: 4, samples: 8, seed: 1 };
+        let m = expected_makespan(&dag, &specs, model, Delays::Data, &opts);
+        prop_assert_eq!(m.is_ok(), d.is_ok());
+    }
+}

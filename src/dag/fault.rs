@@ -222,6 +222,8 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// By task index, `sum_k P_k t_k`, divided by `sum_k P_k` when some attempt may be the last to
 /// fail (see the [module docs](self)). It lies between the shortest and the longest time the
 /// task can take, up to rounding; with `failure = 0` it is the primary attempt's time exactly.
+/// (Infinite only if a sequential-retry sum exceeds `f64::MAX`; [`expected_times`] then reports
+/// [`Error::NotFinite`].)
 ///
 /// # Complexity
 /// O(V + total attempts) time, no extra space beyond the result.
