@@ -194,6 +194,18 @@ pub enum Error {
         /// Which rule, with the numbers.
         reason: String,
     },
+    /// A task's fault-tolerance spec is invalid (a probability outside `[0, 1]`, a time that is
+    /// negative or not finite), or the task can never complete under it (every attempt fails with
+    /// probability 1).
+    #[error("task {task}: fault spec `{field}`: {reason}")]
+    InvalidFaultSpec {
+        /// The task (by id).
+        task: TaskId,
+        /// The offending field: `failure`, `time`, `backups[k].failure`, `backups[k].time`.
+        field: String,
+        /// What is wrong, with the value.
+        reason: String,
+    },
     /// A benchmark instance file breaks its format.
     #[error("invalid instance: field `{field}`: {reason}")]
     InvalidInstance {

@@ -6,10 +6,16 @@
 //! by *task index*, the insertion position of a task (see [`Dag::index_of`] and [`Dag::id`]).
 //! Ties break by the lowest task index.
 
+pub mod fault;
 pub mod graph;
 pub mod platform;
 pub mod times;
 
+pub use fault::{
+    Backup, FailureModel, FaultSpec, MakespanEstimate, MakespanMethod, MakespanOptions,
+    completion_probability, expected_durations, expected_makespan, expected_times,
+    no_backup_probability,
+};
 pub use graph::{Dag, Task, TaskGraph};
 pub use platform::{Exec, Platform, Schedule, Slot, validate};
 pub use times::{Delays, Times, times, times_with};

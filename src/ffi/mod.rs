@@ -191,6 +191,7 @@ impl From<&Error> for agentsched_status {
             Error::Cycle { .. } => S::Cycle,
             Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
+            Error::InvalidFaultSpec { .. } => S::InvalidNumber,
         }
     }
 }
