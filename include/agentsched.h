@@ -2054,7 +2054,8 @@ agentsched_status agentsched_platform_agents(const agentsched_platform *p, size_
  * Statuses: OK, NULL_POINTER (also `slots` NULL with a non-zero length), INVALID_ARGUMENT (a
  * length too large for memory), DIMENSION_MISMATCH (`slots_len` is not the number of tasks, or a
  * matrix platform made for another number of tasks), INVALID_SCHEDULE (the dag's message names
- * the lowest-index task that breaks a rule, the rule and the numbers), POISONED, PANIC.
+ * a task that breaks a rule, the rule and the numbers: rules are checked in the order above,
+ * tasks by index), POISONED, PANIC.
  */
 agentsched_status agentsched_dag_validate(agentsched_dag *h,
                                           const agentsched_platform *platform,

@@ -743,7 +743,8 @@ pub struct agentsched_slot {
 /// Statuses: OK, NULL_POINTER (also `slots` NULL with a non-zero length), INVALID_ARGUMENT (a
 /// length too large for memory), DIMENSION_MISMATCH (`slots_len` is not the number of tasks, or a
 /// matrix platform made for another number of tasks), INVALID_SCHEDULE (the dag's message names
-/// the lowest-index task that breaks a rule, the rule and the numbers), POISONED, PANIC.
+/// a task that breaks a rule, the rule and the numbers: rules are checked in the order above,
+/// tasks by index), POISONED, PANIC.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_dag_validate(
     h: *mut agentsched_dag,
