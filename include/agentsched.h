@@ -17,12 +17,14 @@
  * strings returned as const char * (agentsched_version, agentsched_status_str) are static.
  *
  * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default,
- * agentsched_dispatcher_new, agentsched_etc_new, agentsched_balance and agentsched_plan_migration
- * are thread-safe. Calls on one agentsched_dispatcher, or on one agentsched_etc, must not overlap
- * (the handle may move between threads); distinct handles are independent. Results
+ * agentsched_dispatcher_new, agentsched_etc_new, agentsched_balance, agentsched_plan_migration,
+ * agentsched_task_graph_new and agentsched_platform_related/_matrix are thread-safe. Calls on one
+ * agentsched_dispatcher, one agentsched_etc, one agentsched_task_graph or one agentsched_dag must
+ * not overlap (the handle may move between threads); distinct handles are independent. Results
  * (agentsched_explanation, agentsched_mapping, agentsched_balance_result,
- * agentsched_migration_result) are immutable once made and may be read from several threads at
- * once; a mapping does not borrow its agentsched_etc and may outlive it.
+ * agentsched_migration_result, agentsched_times) and agentsched_platform are immutable once made
+ * and may be read from several threads at once; a result does not borrow the handle it was
+ * computed from and may outlive it.
  */
 
 #ifndef AGENTSCHED_H
@@ -235,6 +237,44 @@
 #define AGENTSCHED_MIGRATION_STOP_NO_IMPROVING_MOVE 3
 
 /**
+ * Edge delays on the fixed-duration model: edges are pure precedence (a task may start the
+ * instant its last predecessor finishes).
+ */
+#define AGENTSCHED_DELAYS_NONE 0
+
+/**
+ * Edge delays on the fixed-duration model: an edge's data size is a delay in time units, as if
+ * every edge crossed agents over a link of strength 1.
+ */
+#define AGENTSCHED_DELAYS_DATA 1
+
+/**
+ * Per-task times (`agentsched_times_values`): earliest start.
+ */
+#define AGENTSCHED_TIMES_EST 0
+
+/**
+ * Per-task times: earliest finish (`est + duration`).
+ */
+#define AGENTSCHED_TIMES_EFT 1
+
+/**
+ * Per-task times: latest start that keeps the makespan.
+ */
+#define AGENTSCHED_TIMES_LST 2
+
+/**
+ * Per-task times: latest finish that keeps the makespan.
+ */
+#define AGENTSCHED_TIMES_LFT 3
+
+/**
+ * Per-task times: slack, `lst - est` (how long the task may be delayed without delaying the
+ * makespan).
+ */
+#define AGENTSCHED_TIMES_SLACK 4
+
+/**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
 enum agentsched_status
@@ -360,6 +400,20 @@ typedef uint32_t agentsched_status;
 typedef struct agentsched_balance_result agentsched_balance_result;
 
 /**
+ * A frozen, acyclic task graph (opaque): the input of every computation on graphs.
+ *
+ * Owned by the host from `agentsched_dag_new` until `agentsched_dag_free`; it does not borrow
+ * the graph it was frozen from (either may be freed first). The graph never changes; the handle
+ * keeps only the message of its latest failure (`agentsched_dag_last_error`), so, as with an
+ * `agentsched_etc`, calls on one dag must not overlap (it may be moved between threads; to
+ * compute on one graph from several threads at once, freeze it once per thread). After a call
+ * returns `AGENTSCHED_STATUS_PANIC` the handle is poisoned: every later call returns
+ * `AGENTSCHED_STATUS_POISONED` except `agentsched_dag_last_error` and `agentsched_dag_free`.
+ * Results (`agentsched_times`) do not borrow the dag: they may outlive it.
+ */
+typedef struct agentsched_dag agentsched_dag;
+
+/**
  * An online dispatcher (opaque).
  *
  * Owned by the host from `agentsched_dispatcher_new` until `agentsched_dispatcher_free`. It may
@@ -403,6 +457,36 @@ typedef struct agentsched_mapping agentsched_mapping;
  * and moved between threads.
  */
 typedef struct agentsched_migration_result agentsched_migration_result;
+
+/**
+ * The agents a task graph runs on (opaque): how long each task runs on each agent (related
+ * speeds or a per-task time matrix) and the link strengths between agents.
+ *
+ * Owned by the host from `agentsched_platform_related` or `agentsched_platform_matrix` until
+ * `agentsched_platform_free`. Immutable and without a message store: it may be used by several
+ * calls at once, from several threads, and with several dags; calls read it and never keep it.
+ */
+typedef struct agentsched_platform agentsched_platform;
+
+/**
+ * A task graph under construction (opaque): tasks with durations, edges with data sizes.
+ *
+ * Owned by the host from `agentsched_task_graph_new` until `agentsched_task_graph_free`. Each
+ * insertion is checked on its own (ids, self-loops, duplicate edges, numbers) and a failed one
+ * changes nothing; acyclicity is checked by `agentsched_dag_new`, which copies the graph and
+ * leaves it usable. Calls on one graph must not overlap (it may be moved between threads;
+ * distinct graphs are independent). After a call returns `AGENTSCHED_STATUS_PANIC` the handle
+ * is poisoned: every later call returns `AGENTSCHED_STATUS_POISONED` except
+ * `agentsched_task_graph_last_error` and `agentsched_task_graph_free`.
+ */
+typedef struct agentsched_task_graph agentsched_task_graph;
+
+/**
+ * Earliest and latest times, slack and a critical path of every task of a dag (opaque), by task
+ * index. Owned by the host until `agentsched_times_free`. Immutable: it may be read from
+ * several threads at once, and moved between threads.
+ */
+typedef struct agentsched_times agentsched_times;
 
 /**
  * A dispatcher's policy, filled by `agentsched_config_default` and then by the host.
@@ -1026,6 +1110,25 @@ typedef struct {
    */
   uint32_t to;
 } agentsched_move;
+
+/**
+ * Where and when one task runs: an entry of a schedule, which is an array of slots by task
+ * index.
+ */
+typedef struct {
+  /**
+   * The agent's index on the platform (`0..agents`).
+   */
+  uint32_t agent;
+  /**
+   * Start time.
+   */
+  double start;
+  /**
+   * Finish time: `start` + the task's execution time on `agent`.
+   */
+  double finish;
+} agentsched_slot;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1673,6 +1776,293 @@ agentsched_status agentsched_migration_result_migrated_demand(const agentsched_m
                                                               uint64_t *buf,
                                                               size_t cap,
                                                               size_t *out_len);
+
+/**
+ * Creates an empty task graph. On OK `*out` receives a handle the host must free with
+ * `agentsched_task_graph_free`; on any other status `*out` is untouched.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_task_graph_new(agentsched_task_graph **out);
+
+/**
+ * Frees a task graph. NULL does nothing. The handle must not be used afterwards; dags frozen
+ * from it stay valid.
+ */
+void agentsched_task_graph_free(agentsched_task_graph *h);
+
+/**
+ * Copies the message of the last failed call on this graph (NUL-terminated) into `buf`; empty
+ * before any failure. `*out_len` receives its length without the NUL, also on BUFFER_TOO_SMALL
+ * (then `cap` must be at least `*out_len + 1`). Works on a poisoned handle.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC.
+ */
+agentsched_status agentsched_task_graph_last_error(const agentsched_task_graph *h,
+                                                   char *buf,
+                                                   size_t cap,
+                                                   size_t *out_len);
+
+/**
+ * Adds task `id` with `duration` (finite, >= 0: its time on the fixed-duration model, and its
+ * cost on related agents, where it runs `duration / speed`). Its task index is the number of
+ * tasks added before it.
+ *
+ * Statuses: OK, NULL_POINTER, DUPLICATE_TASK, INVALID_NUMBER (`duration` NaN, infinite or
+ * negative), OVERFLOW (more than 2^32 - 2 tasks), POISONED, PANIC. On failure the message names
+ * the task or the number and the graph is unchanged.
+ */
+agentsched_status agentsched_task_graph_add_task(agentsched_task_graph *h,
+                                                 uint32_t id,
+                                                 double duration);
+
+/**
+ * Adds the precedence edge `from -> to`: `to` may start only after `from` has finished and
+ * `data` units (finite, >= 0) have travelled from `from`'s agent to `to`'s (nothing travels
+ * between tasks on the same agent). Both tasks must have been added.
+ *
+ * Statuses: OK, NULL_POINTER, UNKNOWN_TASK (either end; the message names it), INVALID_GRAPH (a
+ * self-loop, or an edge `from -> to` already there), INVALID_NUMBER (`data` NaN, infinite or
+ * negative), OVERFLOW (more than 2^32 - 2 edges), POISONED, PANIC. On failure the graph is
+ * unchanged. A cycle is not detected here but by `agentsched_dag_new`.
+ */
+agentsched_status agentsched_task_graph_add_edge(agentsched_task_graph *h,
+                                                 uint32_t from,
+                                                 uint32_t to,
+                                                 double data);
+
+/**
+ * The graph's size: `*out_tasks` tasks and `*out_edges` edges.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_task_graph_counts(agentsched_task_graph *h,
+                                               size_t *out_tasks,
+                                               size_t *out_edges);
+
+/**
+ * Freezes `graph` into a dag: checks that it has no cycle, fixes a topological order and copies
+ * the graph into compact arrays. The graph is not changed and stays usable (add to it and
+ * freeze again, or free it: the dag does not borrow it). On OK `*out` receives a dag to free
+ * with `agentsched_dag_free`; on any other status `*out` is untouched.
+ *
+ * O(V + E) when every edge goes from a lower task index to a higher one, O(V log V + E)
+ * otherwise.
+ *
+ * Statuses: OK, NULL_POINTER, CYCLE (the graph's message names the lowest task id on a cycle,
+ * e.g. "the task graph has a cycle through task task#3"), POISONED (the graph), PANIC.
+ */
+agentsched_status agentsched_dag_new(agentsched_task_graph *graph, agentsched_dag **out);
+
+/**
+ * Frees a dag. NULL does nothing. The handle must not be used afterwards; times computed from it
+ * stay valid.
+ */
+void agentsched_dag_free(agentsched_dag *h);
+
+/**
+ * Copies the message of the last failed call on this dag (NUL-terminated) into `buf`; empty
+ * before any failure. `*out_len` receives its length without the NUL, also on BUFFER_TOO_SMALL
+ * (then `cap` must be at least `*out_len + 1`). Works on a poisoned handle.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC.
+ */
+agentsched_status agentsched_dag_last_error(const agentsched_dag *h,
+                                            char *buf,
+                                            size_t cap,
+                                            size_t *out_len);
+
+/**
+ * The dag's size: `*out_tasks` tasks and `*out_edges` edges.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_counts(agentsched_dag *h, size_t *out_tasks, size_t *out_edges);
+
+/**
+ * The task index of task `id` in `*out_index`: its insertion position, the index of every
+ * per-task result.
+ *
+ * Statuses: OK, NULL_POINTER, UNKNOWN_TASK (the message names it), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_index_of(agentsched_dag *h, uint32_t id, size_t *out_index);
+
+/**
+ * Copies the task ids by task index (the ids in insertion order) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_ids(agentsched_dag *h, uint32_t *buf, size_t cap, size_t *out_len);
+
+/**
+ * Copies the task indices in topological order into `buf`: among the tasks whose predecessors
+ * are all listed, the lowest index comes first (so an insertion order that is already
+ * topological is kept as it is). Deterministic.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_topological_order(agentsched_dag *h,
+                                                   size_t *buf,
+                                                   size_t cap,
+                                                   size_t *out_len);
+
+/**
+ * Computes earliest and latest start and finish, slack and a critical path of every task with
+ * its own duration (the critical path method). `delays` is `AGENTSCHED_DELAYS_NONE` or
+ * `AGENTSCHED_DELAYS_DATA`. On OK `*out` receives times to free with `agentsched_times_free`.
+ *
+ * The critical path is found by walking back from the exit task with the largest earliest finish
+ * through, at each step, the predecessor that set the earliest start; ties break by the lowest
+ * task index. Deterministic. O(V + E) time.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown `delays`), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_times(agentsched_dag *h, uint32_t delays, agentsched_times **out);
+
+/**
+ * As `agentsched_dag_times`, with other durations: `durations[i]` (finite, >= 0) for task index
+ * `i`, `durations_len` equal to the number of tasks (read during the call only), e.g. expected
+ * times or one agent's times.
+ *
+ * Statuses: OK, NULL_POINTER (also `durations` NULL with a non-zero length), INVALID_ARGUMENT
+ * (unknown `delays`, a length too large for memory), DIMENSION_MISMATCH (`durations_len`),
+ * INVALID_NUMBER (a duration NaN, infinite or negative), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_times_with(agentsched_dag *h,
+                                            const double *durations,
+                                            size_t durations_len,
+                                            uint32_t delays,
+                                            agentsched_times **out);
+
+/**
+ * Frees times. NULL does nothing.
+ */
+void agentsched_times_free(agentsched_times *t);
+
+/**
+ * The makespan, the largest earliest finish (0 for a graph without tasks), in `*out`.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_times_makespan(const agentsched_times *t, double *out);
+
+/**
+ * Copies one time of every task, by task index, into `buf`: `which` is one of
+ * `AGENTSCHED_TIMES_EST`, `_EFT`, `_LST`, `_LFT` or `_SLACK`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown `which`), BUFFER_TOO_SMALL (`*out_len` =
+ * number of tasks), PANIC.
+ */
+agentsched_status agentsched_times_values(const agentsched_times *t,
+                                          uint32_t which,
+                                          double *buf,
+                                          size_t cap,
+                                          size_t *out_len);
+
+/**
+ * Copies one critical path, entry task to exit task, as task indices into `buf` (empty for a
+ * graph without tasks). Consecutive tasks are joined by an edge that is tight: each task's
+ * earliest start equals its predecessor's earliest finish (plus the edge's data with
+ * `AGENTSCHED_DELAYS_DATA`), the first starts at 0 and the last finishes at the makespan.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = the path's length), PANIC.
+ */
+agentsched_status agentsched_times_critical_path(const agentsched_times *t,
+                                                 size_t *buf,
+                                                 size_t cap,
+                                                 size_t *out_len);
+
+/**
+ * Copies every critical task (slack zero up to `1e-9 * max(1, makespan)`: the sums are in
+ * floating point) as ascending task indices into `buf`: the union of all critical paths.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = number of critical tasks), PANIC.
+ */
+agentsched_status agentsched_times_critical_tasks(const agentsched_times *t,
+                                                  size_t *buf,
+                                                  size_t cap,
+                                                  size_t *out_len);
+
+/**
+ * Creates a platform of related agents: task `t` runs `duration(t) / speeds[p]` on agent `p`.
+ * `speeds` holds one finite positive speed per agent (`agents` of them, at least one); `links`
+ * holds `agents * agents` link strengths in row-major order (`links[p * agents + q]`: moving
+ * `data` from agent `p` to agent `q != p` takes `data / links[p * agents + q]`; off the diagonal
+ * finite and positive, on it finite and >= 0 and unused). Both arrays are copied during the
+ * call. On OK `*out` receives a platform to free with `agentsched_platform_free`; on any other
+ * status `*out` is untouched.
+ *
+ * There is no handle to hold a message when this call fails: the status is the whole answer.
+ *
+ * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length), INVALID_ARGUMENT
+ * (a length too large for memory), INVALID_CONFIG (no agent), DIMENSION_MISMATCH (`links_len`
+ * is not `agents * agents`), OVERFLOW (`agents * agents` overflows), INVALID_NUMBER (a speed or
+ * link NaN, infinite, negative, or zero where it must be positive), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_platform_related(const double *speeds,
+                                              size_t agents,
+                                              const double *links,
+                                              size_t links_len,
+                                              agentsched_platform **out);
+
+/**
+ * Creates a platform with a general time matrix: `times` holds `tasks * agents` finite,
+ * non-negative execution times in row-major order by task index (`times[t * agents + p]` is
+ * task `t` on agent `p`), `links` as in `agentsched_platform_related`. Both arrays are copied
+ * during the call. The platform fits only dags with exactly `tasks` tasks. On OK `*out`
+ * receives a platform to free with `agentsched_platform_free`; on any other status `*out` is
+ * untouched.
+ *
+ * There is no handle to hold a message when this call fails: the status is the whole answer.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory), INVALID_CONFIG
+ * (no agent), DIMENSION_MISMATCH (`times_len` is not `tasks * agents`, or `links_len` not
+ * `agents * agents`), OVERFLOW (a product overflows), INVALID_NUMBER (a time NaN, infinite or
+ * negative; a link as in `agentsched_platform_related`), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_platform_matrix(size_t tasks,
+                                             size_t agents,
+                                             const double *times,
+                                             size_t times_len,
+                                             const double *links,
+                                             size_t links_len,
+                                             agentsched_platform **out);
+
+/**
+ * Frees a platform. NULL does nothing.
+ */
+void agentsched_platform_free(agentsched_platform *p);
+
+/**
+ * The number of agents in `*out`.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_platform_agents(const agentsched_platform *p, size_t *out);
+
+/**
+ * Checks a schedule of `dag` on `platform` from first principles and puts the makespan it
+ * recomputes in `*out_makespan`. `slots[i]` is task index `i`'s slot (`slots_len` must be the
+ * number of tasks; read during the call only); `makespan` is the schedule's reported makespan.
+ *
+ * Rules: every slot on an existing agent; finite, non-negative start; finish equal to start
+ * plus the execution time; every task starts no earlier than each predecessor's finish plus
+ * the communication time between their agents (none on the same agent); no two tasks of
+ * positive length overlap on an agent; the reported makespan equals the largest finish. Times
+ * are compared with an absolute tolerance of `1e-9 * max(1, makespan)`. O(V log V + E).
+ *
+ * Statuses: OK, NULL_POINTER (also `slots` NULL with a non-zero length), INVALID_ARGUMENT (a
+ * length too large for memory), DIMENSION_MISMATCH (`slots_len` is not the number of tasks, or a
+ * matrix platform made for another number of tasks), INVALID_SCHEDULE (the dag's message names
+ * a task that breaks a rule, the rule and the numbers: rules are checked in the order above,
+ * tasks by index), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_validate(agentsched_dag *h,
+                                          const agentsched_platform *platform,
+                                          const agentsched_slot *slots,
+                                          size_t slots_len,
+                                          double makespan,
+                                          double *out_makespan);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,5 +1,5 @@
 //! The C ABI, from C: builds the C test suites (`tests/c/abi_test.c` for the dispatcher,
-//! `tests/c/mapping_test.c` for batch mapping), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
+//! `tests/c/mapping_test.c` for batch mapping, `tests/c/dag_test.c` for task graphs), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
 //!
@@ -157,7 +157,11 @@ fn build_c(cc: &str, src: &str, link: Link) -> PathBuf {
 }
 
 /// The C test suites; together they call every export.
-const SUITES: [&str; 2] = ["tests/c/abi_test.c", "tests/c/mapping_test.c"];
+const SUITES: [&str; 3] = [
+    "tests/c/abi_test.c",
+    "tests/c/mapping_test.c",
+    "tests/c/dag_test.c",
+];
 
 fn c_suite(test: &str, src: &str, link: Link) {
     let Some(cc) = cc(test) else { return };
@@ -200,6 +204,16 @@ fn c_mapping_suite_static() {
 #[test]
 fn c_mapping_suite_shared() {
     c_suite("c_mapping_suite_shared", SUITES[1], Link::Shared);
+}
+
+#[test]
+fn c_dag_suite_static() {
+    c_suite("c_dag_suite_static", SUITES[2], Link::Static);
+}
+
+#[test]
+fn c_dag_suite_shared() {
+    c_suite("c_dag_suite_shared", SUITES[2], Link::Shared);
 }
 
 #[test]
@@ -295,7 +309,7 @@ fn symbol_list_is_complete() {
 }
 
 /// The C snippets in README.md compile with the strict flags and print what they should: the
-/// dispatcher's (the task it submits is placed) and the batch mapping's.
+/// dispatcher's (the task it submits is placed), the batch mapping's and the task graph's.
 #[test]
 fn readme_c_snippets_build_and_run() {
     let Some(cc) = cc("readme_c_snippets_build_and_run") else {
@@ -305,6 +319,7 @@ fn readme_c_snippets_build_and_run() {
     let expected = [
         "task 7 -> agent 1",
         "min-min: makespan 7, machines 0 1 0\nbest: makespan 5, lower bound 5",
+        "makespan 7, critical path 1 2 4, slack of task 3: 2",
     ];
     let blocks: Vec<&str> = readme
         .split("```c\n")

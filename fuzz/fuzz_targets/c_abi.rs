@@ -1,5 +1,6 @@
 //! Random sequences of C ABI calls: valid and invalid ids, bad numbers, unknown enum values,
-//! NULL where the API allows probing, undersized buffers. Checks after every call: a status is
+//! NULL where the API allows probing, undersized buffers; and task graphs built, frozen, timed
+//! and validated through the ABI. Checks after every call: a status is
 //! returned (never a crash or PANIC), a failed call leaves the snapshot bytes unchanged, and the
 //! counters stay consistent.
 #![no_main]
@@ -29,7 +30,125 @@ unsafe fn snapshot(h: *mut agentsched_dispatcher) -> Vec<u8> {
     buf
 }
 
+/// Task graphs through the ABI: a graph built from the bytes (ids, durations, edges in any
+/// direction, bad numbers, self-loops, duplicates), frozen (a cycle must come back as CYCLE with a
+/// message naming a task of the graph), times read back, and a schedule built from the bytes
+/// validated. A failed insertion must leave the counts unchanged; nothing may PANIC.
+unsafe fn dag_calls(data: &[u8]) {
+    let mut it = data.iter().copied();
+    let mut next = move || it.next().unwrap_or(0);
+    let mut g = null_mut();
+    // SAFETY (whole body): every handle is live until freed at the end; buffers are sized as passed.
+    unsafe {
+        assert_eq!(agentsched_task_graph_new(&mut g), agentsched_status::Ok);
+        let counts = |g| {
+            let (mut n, mut m) = (0usize, 0usize);
+            assert_eq!(agentsched_task_graph_counts(g, &mut n, &mut m), agentsched_status::Ok);
+            (n, m)
+        };
+        let mut ids = Vec::new();
+        for _ in 0..(next() % 48) {
+            let (op, a, b) = (next(), next(), next());
+            let before = counts(g);
+            let s = if op % 3 == 0 {
+                agentsched_task_graph_add_task(g, u32::from(a % 32), num(b))
+            } else {
+                agentsched_task_graph_add_edge(g, u32::from(a % 34), u32::from(b % 34), num(op))
+            };
+            assert_ne!(s, agentsched_status::Panic);
+            let after = counts(g);
+            if s == agentsched_status::Ok {
+                assert!(after.0 + after.1 == before.0 + before.1 + 1);
+                if op % 3 == 0 {
+                    ids.push(u32::from(a % 32));
+                }
+            } else {
+                assert_eq!(before, after, "a failed insertion changed the graph");
+            }
+        }
+        let mut d = null_mut();
+        let s = agentsched_dag_new(g, &mut d);
+        if s == agentsched_status::Cycle {
+            assert!(d.is_null());
+            let mut msg = [0 as c_char; 128];
+            let mut len = 0usize;
+            assert_eq!(
+                agentsched_task_graph_last_error(g, msg.as_mut_ptr(), msg.len(), &mut len),
+                agentsched_status::Ok
+            );
+            let msg = std::ffi::CStr::from_ptr(msg.as_ptr()).to_string_lossy().into_owned();
+            let named: u32 = msg
+                .rsplit("task#")
+                .next()
+                .and_then(|t| t.parse().ok())
+                .expect("the cycle message names a task");
+            assert!(ids.contains(&named), "{msg}");
+            agentsched_task_graph_free(g);
+            return;
+        }
+        assert_eq!(s, agentsched_status::Ok);
+        agentsched_task_graph_free(g);
+        let (mut n, mut m) = (0usize, 0usize);
+        assert_eq!(agentsched_dag_counts(d, &mut n, &mut m), agentsched_status::Ok);
+        let delays = u32::from(next() % 3); // 2 is invalid
+        let mut t = null_mut();
+        let s = agentsched_dag_times(d, delays, &mut t);
+        if delays > 1 {
+            assert_eq!(s, agentsched_status::InvalidArgument);
+            assert!(t.is_null());
+        } else {
+            assert_eq!(s, agentsched_status::Ok);
+            let mut ms = f64::NAN;
+            assert_eq!(agentsched_times_makespan(t, &mut ms), agentsched_status::Ok);
+            assert!(ms.is_finite() && ms >= 0.0);
+            let mut slack = vec![f64::NAN; n];
+            let mut len = 0usize;
+            let cap = (next() as usize).min(n);
+            let s = agentsched_times_values(t, AGENTSCHED_TIMES_SLACK, slack.as_mut_ptr(), cap, &mut len);
+            assert!(s == agentsched_status::Ok || (s == agentsched_status::BufferTooSmall && cap < n));
+            assert_eq!(len, n);
+            if s == agentsched_status::Ok {
+                assert!(slack.iter().all(|&x| x >= -1e-9 * ms.max(1.0)));
+            }
+            let mut path = vec![usize::MAX; n];
+            assert_eq!(
+                agentsched_times_critical_path(t, path.as_mut_ptr(), n, &mut len),
+                agentsched_status::Ok
+            );
+            assert!(len <= n && path[..len].iter().all(|&i| i < n));
+            agentsched_times_free(t);
+        }
+        // A schedule from the bytes on two related agents: accepted or INVALID_SCHEDULE.
+        let mut p = null_mut();
+        let speeds = [1.0, 0.5 + f64::from(next() % 8) / 4.0];
+        let links = [0.0, 2.0, 0.5, 0.0];
+        assert_eq!(
+            agentsched_platform_related(speeds.as_ptr(), 2, links.as_ptr(), 4, &mut p),
+            agentsched_status::Ok
+        );
+        let slots: Vec<agentsched_slot> = (0..n)
+            .map(|_| {
+                let start = f64::from(next()) / 4.0;
+                agentsched_slot { agent: u32::from(next() % 3), start, finish: start + f64::from(next()) / 8.0 }
+            })
+            .collect();
+        let mut got = -1.0;
+        let s = agentsched_dag_validate(d, p, slots.as_ptr(), slots.len(), num(next()), &mut got);
+        assert!(
+            matches!(s, agentsched_status::Ok | agentsched_status::InvalidSchedule),
+            "validate: {s:?}"
+        );
+        if s != agentsched_status::Ok {
+            assert_eq!(got, -1.0);
+        }
+        agentsched_platform_free(p);
+        agentsched_dag_free(d);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    // SAFETY: see dag_calls.
+    unsafe { dag_calls(data) };
     let mut it = data.iter().copied();
     let mut next = move || it.next().unwrap_or(0);
     let names: Vec<CString> = ["cpu", "mem", "gpu"].iter().map(|n| CString::new(*n).unwrap()).collect();

@@ -4,7 +4,8 @@
 //! `agentsched_X_new(..., agentsched_X **out)` and released by `agentsched_X_free` (free(NULL) does
 //! nothing); every fallible function returns an [`agentsched_status`]; enum values coming from C
 //! are taken as `uint32_t`; detailed messages live on the handle
-//! (`agentsched_dispatcher_last_error`, `agentsched_etc_last_error`); buffers are `(ptr, capacity, *out_len)` and on
+//! (`agentsched_dispatcher_last_error`, `agentsched_etc_last_error`,
+//! `agentsched_task_graph_last_error`, `agentsched_dag_last_error`); buffers are `(ptr, capacity, *out_len)` and on
 //! `AGENTSCHED_STATUS_BUFFER_TOO_SMALL` `*out_len` reports the size needed. Every body runs inside
 //! [`ffi_boundary!`], which turns a panic into `AGENTSCHED_STATUS_PANIC` and poisons the handle.
 //! A function that fails writes no output (except `*out_len`) and leaves the handle unchanged.
@@ -16,7 +17,10 @@
 mod dispatcher;
 mod explain;
 mod mapping;
+// After mapping, so that the header lists the graph functions last.
+mod dag;
 
+pub use dag::*;
 pub use dispatcher::*;
 pub use explain::*;
 pub use mapping::*;
@@ -408,7 +412,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(seen.len(), 22);
+        assert_eq!(seen.len(), 25);
         // SAFETY: static NUL-terminated strings.
         let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status");
@@ -460,6 +464,7 @@ mod tests {
     fn every_export_goes_through_the_boundary() {
         let files = [
             include_str!("mod.rs"),
+            include_str!("dag.rs"),
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
@@ -482,6 +487,6 @@ mod tests {
                 assert!(ok, "{name} does not run inside ffi_boundary!");
             }
         }
-        assert!(exports >= 62, "found only {exports} exports");
+        assert!(exports >= 87, "found only {exports} exports");
     }
 }

@@ -42,6 +42,7 @@ static_assert(plain<agentsched_migration_task>(), "agentsched_migration_task is 
 static_assert(plain<agentsched_migration_options>(), "agentsched_migration_options is a plain C struct");
 static_assert(plain<agentsched_migration_summary>(), "agentsched_migration_summary is a plain C struct");
 static_assert(plain<agentsched_move>(), "agentsched_move is a plain C struct");
+static_assert(plain<agentsched_slot>(), "agentsched_slot is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -107,6 +108,31 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_migration_result_loads),
     reinterpret_cast<void (*)()>(&agentsched_migration_result_used),
     reinterpret_cast<void (*)()>(&agentsched_migration_result_migrated_demand),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_new),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_free),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_add_task),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_add_edge),
+    reinterpret_cast<void (*)()>(&agentsched_task_graph_counts),
+    reinterpret_cast<void (*)()>(&agentsched_dag_new),
+    reinterpret_cast<void (*)()>(&agentsched_dag_free),
+    reinterpret_cast<void (*)()>(&agentsched_dag_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_dag_counts),
+    reinterpret_cast<void (*)()>(&agentsched_dag_index_of),
+    reinterpret_cast<void (*)()>(&agentsched_dag_ids),
+    reinterpret_cast<void (*)()>(&agentsched_dag_topological_order),
+    reinterpret_cast<void (*)()>(&agentsched_dag_times),
+    reinterpret_cast<void (*)()>(&agentsched_dag_times_with),
+    reinterpret_cast<void (*)()>(&agentsched_times_free),
+    reinterpret_cast<void (*)()>(&agentsched_times_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_times_values),
+    reinterpret_cast<void (*)()>(&agentsched_times_critical_path),
+    reinterpret_cast<void (*)()>(&agentsched_times_critical_tasks),
+    reinterpret_cast<void (*)()>(&agentsched_platform_related),
+    reinterpret_cast<void (*)()>(&agentsched_platform_matrix),
+    reinterpret_cast<void (*)()>(&agentsched_platform_free),
+    reinterpret_cast<void (*)()>(&agentsched_platform_agents),
+    reinterpret_cast<void (*)()>(&agentsched_dag_validate),
 };
 
 int main() {
@@ -134,6 +160,22 @@ int main() {
   s = agentsched_mapping_makespan(m, &makespan);
   agentsched_mapping_free(m);
   if (s != AGENTSCHED_STATUS_OK || makespan != 1.0) return 1;
+  agentsched_task_graph *g = nullptr;
+  agentsched_dag *dag = nullptr;
+  agentsched_times *t = nullptr;
+  if (agentsched_task_graph_new(&g) != AGENTSCHED_STATUS_OK) return 1;
+  if (agentsched_task_graph_add_task(g, 1, 2.0) != AGENTSCHED_STATUS_OK) return 1;
+  if (agentsched_task_graph_add_task(g, 2, 3.0) != AGENTSCHED_STATUS_OK) return 1;
+  if (agentsched_task_graph_add_edge(g, 1, 2, 0.0) != AGENTSCHED_STATUS_OK) return 1;
+  s = agentsched_dag_new(g, &dag);
+  agentsched_task_graph_free(g);
+  if (s != AGENTSCHED_STATUS_OK) return 1;
+  s = agentsched_dag_times(dag, AGENTSCHED_DELAYS_NONE, &t);
+  agentsched_dag_free(dag);
+  if (s != AGENTSCHED_STATUS_OK) return 1;
+  s = agentsched_times_makespan(t, &makespan);
+  agentsched_times_free(t);
+  if (s != AGENTSCHED_STATUS_OK || makespan != 5.0) return 1;
   std::printf("header_check: C++17 ok (%zu exports, agentsched %s)\n",
               sizeof EXPORTS / sizeof EXPORTS[0], agentsched_version());
   return 0;
