@@ -6,10 +6,16 @@
 //! by *task index*, the insertion position of a task (see [`Dag::index_of`] and [`Dag::id`]).
 //! Ties break by the lowest task index.
 
+pub mod explain;
+pub mod gantt;
 pub mod graph;
+pub mod instance;
 pub mod platform;
 pub mod times;
 
+pub use explain::{Binding, CommWait, CriticalStep, communication_waits, schedule_critical_path};
+pub use gantt::{GanttOptions, gantt_svg};
 pub use graph::{Dag, Task, TaskGraph};
+pub use instance::{DagInstance, parse_dag, write_dag};
 pub use platform::{Exec, Platform, Schedule, Slot, validate};
 pub use times::{Delays, Times, times, times_with};
