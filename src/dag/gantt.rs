@@ -106,6 +106,21 @@ fn tick_label(v: f64, step: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// A time for reading: at most four decimals, trailing zeros dropped, scientific notation far
+/// from 1. (Tooltips keep the exact values.)
+fn short(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e9).contains(&v.abs()) {
+        return format!("{v:.4e}");
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Why a critical step starts when it does, in words (for tooltips).
 fn binding_text(b: &Binding, dag: &Dag) -> String {
     match *b {
@@ -250,8 +265,9 @@ pub fn gantt_svg(
          font-family=\"sans-serif\" font-size=\"12\">\n"
     );
     let heading = format!(
-        "{} (makespan {makespan})",
-        options.title.as_deref().unwrap_or("Gantt chart")
+        "{} (makespan {})",
+        options.title.as_deref().unwrap_or("Gantt chart"),
+        short(makespan)
     );
     w!(out, "<title>{}</title>\n", xml_escape(&heading));
     w!(
@@ -527,5 +543,9 @@ mod tests {
         assert_eq!(tick_label(0.15000000000000002, 0.05), "0.15");
         assert_eq!(tick_label(40.0, 20.0), "40");
         assert_eq!(tick_label(3e9, 1e9), "3.00e9");
+        assert_eq!(short(78.66666666666667), "78.6667");
+        assert_eq!(short(80.0), "80");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(2.5e12), "2.5000e12");
     }
 }
