@@ -234,9 +234,12 @@ fn extra_fields_are_ignored_and_negative_zero_is_zero() {
     assert_eq!(i.platform.links()[0].to_bits(), 0.0f64.to_bits());
 }
 
+/// `(costs, edges (from, to, data), speeds, row-major links)`.
+type Parts = (Vec<f64>, Vec<(u32, u32, f64)>, Vec<f64>, Vec<f64>);
+
 /// A random related instance: `n` tasks, edges from lower to higher or higher to lower index
 /// (both, so that index order is not always topological), symmetric links.
-fn instance() -> impl Strategy<Value = (Vec<f64>, Vec<(u32, u32, f64)>, Vec<f64>, Vec<f64>)> {
+fn instance() -> impl Strategy<Value = Parts> {
     (1usize..5, 0usize..12).prop_flat_map(|(m, n)| {
         let costs = prop::collection::vec(0.0f64..100.0, n);
         let perm = Just((0..n as u32).rev().collect::<Vec<_>>()).prop_shuffle();

@@ -297,7 +297,7 @@ pub fn validate(dag: &Dag, platform: &Platform, schedule: &Schedule) -> Result<f
         }
         last = Some((s.agent, t, s.finish));
     }
-    if (schedule.makespan - makespan).abs() > tol {
+    if (schedule.makespan - makespan).abs() > tol || schedule.makespan.is_nan() {
         let last = (0..n)
             .max_by(|&a, &b| {
                 schedule.slots[a]
@@ -375,6 +375,11 @@ mod tests {
             ..ok.clone()
         };
         assert!(validate(&dag, &p, &wrong_makespan).is_err());
+        let nan_makespan = Schedule {
+            makespan: f64::NAN,
+            ..ok.clone()
+        };
+        assert!(validate(&dag, &p, &nan_makespan).is_err());
         assert!(
             validate(
                 &dag,
