@@ -7,6 +7,31 @@
 //! constraint that was *binding* at each start gives a chain whose lengths add up to the
 //! makespan: shorten anything on it and the schedule can get shorter, shorten anything else and
 //! it cannot.
+//!
+//! # Example: why a schedule takes 7 units
+//! ```
+//! use agentsched::dag::explain::{Binding, communication_waits, schedule_critical_path};
+//! use agentsched::dag::{Platform, Schedule, Slot, TaskGraph};
+//! use agentsched::TaskId;
+//!
+//! // 0 -> 1 with 3 units of data over a link of strength 1; 2 is independent.
+//! let g = TaskGraph::from_parts(
+//!     [(TaskId(0), 2.0), (TaskId(1), 2.0), (TaskId(2), 2.0)],
+//!     [(TaskId(0), TaskId(1), 3.0)],
+//! )?;
+//! let dag = g.freeze()?;
+//! let p = Platform::related(vec![1.0, 1.0], Platform::unit_links(2))?;
+//! let slot = |agent, start, finish| Slot { agent, start, finish };
+//! // 0 on agent 0, 2 on agent 1, then 1 on agent 1 when 0's data arrives at 2 + 3 = 5.
+//! let s = Schedule { slots: vec![slot(0, 0.0, 2.0), slot(1, 5.0, 7.0), slot(1, 0.0, 2.0)], makespan: 7.0 };
+//! let path = schedule_critical_path(&dag, &p, &s)?;
+//! assert_eq!(path.iter().map(|s| s.task).collect::<Vec<_>>(), vec![0, 1]);
+//! assert_eq!(path[1].binding, Binding::Data { from: 0, arrival: 5.0, comm: 3.0 });
+//! // Agent 1 was free from 2 and task 0 done at 2: 1 waited 2..5 for the transfer.
+//! let w = communication_waits(&dag, &p, &s)?;
+//! assert_eq!((w[0].task, w[0].start, w[0].end), (1, 2.0, 5.0));
+//! # Ok::<(), agentsched::Error>(())
+//! ```
 
 use super::graph::Dag;
 use super::platform::{Platform, Schedule, validate};

@@ -6,6 +6,28 @@
 //! ([`schedule_critical_path`](super::explain::schedule_critical_path)) in a distinct colour with
 //! a red outline. Plain SVG 1.1 with presentation attributes only: no script, no stylesheet, no
 //! font file (the generic `sans-serif` family), so any viewer or converter renders it alike.
+//! `.ci/gantt.sh` renders one with librsvg and checks the picture.
+//!
+//! # Example: an instance file to a chart
+//! ```
+//! use agentsched::dag::gantt::{GanttOptions, gantt_svg};
+//! use agentsched::dag::{Schedule, Slot, parse_dag};
+//!
+//! let i = parse_dag(r#"{"format":"agentsched-bench/1","kind":"dag","name":"fork",
+//!     "machines":[{"speed":1},{"speed":1}],"links":[[0,2],[2,0]],
+//!     "tasks":[{"cost":2},{"cost":3},{"cost":1}],
+//!     "edges":[{"from":0,"to":1,"data":0},{"from":0,"to":2,"data":4}]}"#)?;
+//! // 0 then 1 on agent 0; 2 on agent 1 once 0's data (4 / 2 = 2 units) arrives.
+//! let slot = |agent, start, finish| Slot { agent, start, finish };
+//! let s = Schedule { slots: vec![slot(0, 0.0, 2.0), slot(0, 2.0, 5.0), slot(1, 4.0, 5.0)], makespan: 5.0 };
+//! let svg = gantt_svg(&i.dag, &i.platform, &s, &GanttOptions { title: Some(i.name), ..Default::default() })?;
+//! // Tasks 0 and 1 finish last first (lowest index among ties): they are the critical path.
+//! assert!(svg.contains(r#"<g class="task critical" id="task-1">"#));
+//! assert!(svg.contains(r#"<g class="task" id="task-2">"#));
+//! assert!(svg.contains(r#"<rect class="wait""#)); // 2 waits from 2 to 4
+//! // std::fs::write("fork.svg", svg)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::explain::{Binding, CriticalStep, critical_path_of, tolerance, waits_of};
 use super::graph::Dag;

@@ -5,6 +5,12 @@
 //! a cycle named by a task on it), then run the algorithms on the `Dag`. Every result is indexed
 //! by *task index*, the insertion position of a task (see [`Dag::index_of`] and [`Dag::id`]).
 //! Ties break by the lowest task index.
+//!
+//! Around the algorithms: [`instance`] reads and writes the benchmark format's kind `dag` (the
+//! related-machines model: a [`Dag`] and a [`Platform`]); [`validate`] checks any [`Schedule`];
+//! [`explain`] says why a schedule is as long as it is (its critical path of binding data,
+//! agent and start constraints, and its communication waits); [`gantt`] draws it as a
+//! self-contained SVG Gantt chart with the waits and the critical path marked.
 
 pub mod explain;
 pub mod gantt;
