@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 
 if ! command -v rsvg-convert >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get install -y librsvg2-bin || { apt-get update && apt-get install -y librsvg2-bin; }
+    apt-get install -y -qq librsvg2-bin || { apt-get update -qq && apt-get install -y -qq librsvg2-bin; }
   else
-    sudo -n apt-get install -y librsvg2-bin ||
-      { sudo -n apt-get update && sudo -n apt-get install -y librsvg2-bin; }
+    sudo -n apt-get install -y -qq librsvg2-bin ||
+      { sudo -n apt-get update -qq && sudo -n apt-get install -y -qq librsvg2-bin; }
   fi
 fi
 
