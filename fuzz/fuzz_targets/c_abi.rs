@@ -43,7 +43,10 @@ unsafe fn dag_calls(data: &[u8]) {
         assert_eq!(agentsched_task_graph_new(&mut g), agentsched_status::Ok);
         let counts = |g| {
             let (mut n, mut m) = (0usize, 0usize);
-            assert_eq!(agentsched_task_graph_counts(g, &mut n, &mut m), agentsched_status::Ok);
+            assert_eq!(
+                agentsched_task_graph_counts(g, &mut n, &mut m),
+                agentsched_status::Ok
+            );
             (n, m)
         };
         let mut ids = Vec::new();
@@ -76,7 +79,9 @@ unsafe fn dag_calls(data: &[u8]) {
                 agentsched_task_graph_last_error(g, msg.as_mut_ptr(), msg.len(), &mut len),
                 agentsched_status::Ok
             );
-            let msg = std::ffi::CStr::from_ptr(msg.as_ptr()).to_string_lossy().into_owned();
+            let msg = std::ffi::CStr::from_ptr(msg.as_ptr())
+                .to_string_lossy()
+                .into_owned();
             let named: u32 = msg
                 .rsplit("task#")
                 .next()
@@ -89,7 +94,10 @@ unsafe fn dag_calls(data: &[u8]) {
         assert_eq!(s, agentsched_status::Ok);
         agentsched_task_graph_free(g);
         let (mut n, mut m) = (0usize, 0usize);
-        assert_eq!(agentsched_dag_counts(d, &mut n, &mut m), agentsched_status::Ok);
+        assert_eq!(
+            agentsched_dag_counts(d, &mut n, &mut m),
+            agentsched_status::Ok
+        );
         let delays = u32::from(next() % 3); // 2 is invalid
         let mut t = null_mut();
         let s = agentsched_dag_times(d, delays, &mut t);
@@ -104,8 +112,16 @@ unsafe fn dag_calls(data: &[u8]) {
             let mut slack = vec![f64::NAN; n];
             let mut len = 0usize;
             let cap = (next() as usize).min(n);
-            let s = agentsched_times_values(t, AGENTSCHED_TIMES_SLACK, slack.as_mut_ptr(), cap, &mut len);
-            assert!(s == agentsched_status::Ok || (s == agentsched_status::BufferTooSmall && cap < n));
+            let s = agentsched_times_values(
+                t,
+                AGENTSCHED_TIMES_SLACK,
+                slack.as_mut_ptr(),
+                cap,
+                &mut len,
+            );
+            assert!(
+                s == agentsched_status::Ok || (s == agentsched_status::BufferTooSmall && cap < n)
+            );
             assert_eq!(len, n);
             if s == agentsched_status::Ok {
                 assert!(slack.iter().all(|&x| x >= -1e-9 * ms.max(1.0)));
@@ -129,13 +145,20 @@ unsafe fn dag_calls(data: &[u8]) {
         let slots: Vec<agentsched_slot> = (0..n)
             .map(|_| {
                 let start = f64::from(next()) / 4.0;
-                agentsched_slot { agent: u32::from(next() % 3), start, finish: start + f64::from(next()) / 8.0 }
+                agentsched_slot {
+                    agent: u32::from(next() % 3),
+                    start,
+                    finish: start + f64::from(next()) / 8.0,
+                }
             })
             .collect();
         let mut got = -1.0;
         let s = agentsched_dag_validate(d, p, slots.as_ptr(), slots.len(), num(next()), &mut got);
         assert!(
-            matches!(s, agentsched_status::Ok | agentsched_status::InvalidSchedule),
+            matches!(
+                s,
+                agentsched_status::Ok | agentsched_status::InvalidSchedule
+            ),
             "validate: {s:?}"
         );
         if s != agentsched_status::Ok {
@@ -151,11 +174,17 @@ fuzz_target!(|data: &[u8]| {
     unsafe { dag_calls(data) };
     let mut it = data.iter().copied();
     let mut next = move || it.next().unwrap_or(0);
-    let names: Vec<CString> = ["cpu", "mem", "gpu"].iter().map(|n| CString::new(*n).unwrap()).collect();
+    let names: Vec<CString> = ["cpu", "mem", "gpu"]
+        .iter()
+        .map(|n| CString::new(*n).unwrap())
+        .collect();
     let ptrs: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
     let mut cfg = std::mem::MaybeUninit::<agentsched_config>::uninit();
     // SAFETY: valid out pointer.
-    assert_eq!(unsafe { agentsched_config_default(cfg.as_mut_ptr()) }, agentsched_status::Ok);
+    assert_eq!(
+        unsafe { agentsched_config_default(cfg.as_mut_ptr()) },
+        agentsched_status::Ok
+    );
     // SAFETY: initialised by agentsched_config_default.
     let mut cfg = unsafe { cfg.assume_init() };
     let quanta = [1.0, 4.0];
@@ -176,7 +205,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let key = CString::new("zone").unwrap();
-    let vals: Vec<CString> = (0..3).map(|i| CString::new(i.to_string()).unwrap()).collect();
+    let vals: Vec<CString> = (0..3)
+        .map(|i| CString::new(i.to_string()).unwrap())
+        .collect();
     let bad = [0xffu8, 0xfe, 0];
     for _ in 0..64 {
         let (op, a, b) = (next(), next(), next());
@@ -188,41 +219,66 @@ fuzz_target!(|data: &[u8]| {
             let before = snapshot(h);
             let label = agentsched_label {
                 key: key.as_ptr(),
-                value: if b == 255 { bad.as_ptr().cast() } else { vals[(a % 3) as usize].as_ptr() },
+                value: if b == 255 {
+                    bad.as_ptr().cast()
+                } else {
+                    vals[(a % 3) as usize].as_ptr()
+                },
             };
             let cap = [b as u64 * 4, 64, (b % 3) as u64];
             let demand = [b as u64 % 40, 8, (b % 2) as u64];
             let s = match op % 16 {
-                0 | 1 => agentsched_agent_join(h, &agentsched_agent_spec {
-                    id: (a % 12) as u32,
-                    capacity: cap.as_ptr(),
-                    capacity_len: if a % 13 == 0 { 2 } else { 3 },
-                    tier: (a % 3) as u32, // 2 is invalid
-                    cost_per_time: num(b),
-                    speed: num(b.wrapping_add(3)),
-                    labels: &label,
-                    labels_len: 1,
-                }),
-                2..=4 => agentsched_task_submit(h, &agentsched_task_spec {
-                    id: (a % 48) as u32,
-                    demand: demand.as_ptr(),
-                    demand_len: if a % 11 == 0 { 2 } else { 3 },
-                    priority: (b % 5) as i32 - 2,
-                    duration: num(b),
-                    sensitivity: (a % 4) as u32, // 3 is invalid
-                    labels: &label,
-                    labels_len: (b % 2) as usize,
-                    has_gang: b % 9 == 0,
-                    gang_id: (a % 3) as u32,
-                    gang_size: (b % 3) as u32,
-                }),
+                0 | 1 => agentsched_agent_join(
+                    h,
+                    &agentsched_agent_spec {
+                        id: (a % 12) as u32,
+                        capacity: cap.as_ptr(),
+                        capacity_len: if a % 13 == 0 { 2 } else { 3 },
+                        tier: (a % 3) as u32, // 2 is invalid
+                        cost_per_time: num(b),
+                        speed: num(b.wrapping_add(3)),
+                        labels: &label,
+                        labels_len: 1,
+                    },
+                ),
+                2..=4 => agentsched_task_submit(
+                    h,
+                    &agentsched_task_spec {
+                        id: (a % 48) as u32,
+                        demand: demand.as_ptr(),
+                        demand_len: if a % 11 == 0 { 2 } else { 3 },
+                        priority: (b % 5) as i32 - 2,
+                        duration: num(b),
+                        sensitivity: (a % 4) as u32, // 3 is invalid
+                        labels: &label,
+                        labels_len: (b % 2) as usize,
+                        has_gang: b % 9 == 0,
+                        gang_id: (a % 3) as u32,
+                        gang_size: (b % 3) as u32,
+                    },
+                ),
                 5 => {
                     let mut n = usize::MAX;
                     let s = agentsched_dispatch(h, if a % 2 == 0 { &mut n } else { null_mut() });
                     let mut len = 0usize;
-                    let mut buf = [agentsched_assignment { task: 0, agent: 0, score: 0.0, start: 0.0, expected_end: 0.0, backfilled: false }; 2];
-                    let r = agentsched_dispatcher_assignments(h, buf.as_mut_ptr(), (b % 3) as usize, &mut len);
-                    assert!(r == agentsched_status::Ok || (r == agentsched_status::BufferTooSmall && len > (b % 3) as usize));
+                    let mut buf = [agentsched_assignment {
+                        task: 0,
+                        agent: 0,
+                        score: 0.0,
+                        start: 0.0,
+                        expected_end: 0.0,
+                        backfilled: false,
+                    }; 2];
+                    let r = agentsched_dispatcher_assignments(
+                        h,
+                        buf.as_mut_ptr(),
+                        (b % 3) as usize,
+                        &mut len,
+                    );
+                    assert!(
+                        r == agentsched_status::Ok
+                            || (r == agentsched_status::BufferTooSmall && len > (b % 3) as usize)
+                    );
                     s
                 }
                 6 => agentsched_task_complete(h, (a % 48) as u32),
@@ -238,13 +294,22 @@ fuzz_target!(|data: &[u8]| {
                     let s = agentsched_explain(h, (a % 48) as u32, &mut e);
                     if s == agentsched_status::Ok {
                         let mut sum = agentsched_explanation_summary::default();
-                        assert_eq!(agentsched_explanation_get_summary(e, &mut sum), agentsched_status::Ok);
+                        assert_eq!(
+                            agentsched_explanation_get_summary(e, &mut sum),
+                            agentsched_status::Ok
+                        );
                         let mut len = 0usize;
                         let r = agentsched_explanation_reasons(e, null_mut(), 0, &mut len);
-                        assert!(r == agentsched_status::Ok || r == agentsched_status::BufferTooSmall);
+                        assert!(
+                            r == agentsched_status::Ok || r == agentsched_status::BufferTooSmall
+                        );
                         let mut text = [0 as c_char; 16];
-                        let r = agentsched_explanation_text(e, text.as_mut_ptr(), text.len(), &mut len);
-                        assert!(r == agentsched_status::Ok || (r == agentsched_status::BufferTooSmall && len >= 16));
+                        let r =
+                            agentsched_explanation_text(e, text.as_mut_ptr(), text.len(), &mut len);
+                        assert!(
+                            r == agentsched_status::Ok
+                                || (r == agentsched_status::BufferTooSmall && len >= 16)
+                        );
                         agentsched_explanation_free(e);
                     } else {
                         assert!(e.is_null());
@@ -262,25 +327,45 @@ fuzz_target!(|data: &[u8]| {
                 }
             };
             assert_ne!(s, agentsched_status::Panic, "op {op} panicked");
-            assert_ne!(s, agentsched_status::NullPointer, "op {op}: no NULL was passed where one is required");
+            assert_ne!(
+                s,
+                agentsched_status::NullPointer,
+                "op {op}: no NULL was passed where one is required"
+            );
             if s != agentsched_status::Ok {
-                assert_eq!(before, snapshot(h), "op {op} failed with {s:?} but changed the state");
+                assert_eq!(
+                    before,
+                    snapshot(h),
+                    "op {op} failed with {s:?} but changed the state"
+                );
                 let mut len = 0usize;
                 let mut msg = [0 as c_char; 4];
                 let r = agentsched_dispatcher_last_error(h, msg.as_mut_ptr(), msg.len(), &mut len);
                 assert!(r == agentsched_status::Ok || r == agentsched_status::BufferTooSmall);
             }
             let mut c = agentsched_counts::default();
-            assert_eq!(agentsched_dispatcher_counts(h, &mut c), agentsched_status::Ok);
+            assert_eq!(
+                agentsched_dispatcher_counts(h, &mut c),
+                agentsched_status::Ok
+            );
             assert!(c.placed >= c.completed);
         }
     }
     // NULL probing: every call reports NULL_POINTER, none crashes.
     // SAFETY: NULL handles and outputs are documented as checked.
     unsafe {
-        assert_eq!(agentsched_dispatch(null_mut(), null_mut()), agentsched_status::NullPointer);
-        assert_eq!(agentsched_task_submit(h, null()), agentsched_status::NullPointer);
-        assert_eq!(agentsched_dispatcher_counts(h, null_mut()), agentsched_status::NullPointer);
+        assert_eq!(
+            agentsched_dispatch(null_mut(), null_mut()),
+            agentsched_status::NullPointer
+        );
+        assert_eq!(
+            agentsched_task_submit(h, null()),
+            agentsched_status::NullPointer
+        );
+        assert_eq!(
+            agentsched_dispatcher_counts(h, null_mut()),
+            agentsched_status::NullPointer
+        );
         agentsched_dispatcher_free(h);
         agentsched_dispatcher_free(null_mut());
         agentsched_explanation_free(null_mut());

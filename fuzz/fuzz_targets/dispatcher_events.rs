@@ -33,7 +33,10 @@ fuzz_target!(|data: &[u8]| {
         discipline: match cfg / 5 % 3 {
             0 => Discipline::PriorityFifo,
             1 => Discipline::ShortestJobFirst,
-            _ => Discipline::Mlfq(MlfqConfig { quanta: vec![1.0, 4.0], boost_interval: 10.0 }),
+            _ => Discipline::Mlfq(MlfqConfig {
+                quanta: vec![1.0, 4.0],
+                boost_interval: 10.0,
+            }),
         },
         backfill: cfg & 0x40 == 0,
         reservation: cfg & 0x80 == 0,
@@ -48,17 +51,33 @@ fuzz_target!(|data: &[u8]| {
         let failed = match op % 12 {
             0 | 1 => d
                 .join_agent(
-                    AgentSpec::new(AgentId(a as u32 % 16), vec![b as u64 * 8, 64, (b % 3) as u64])
-                        .tier(if a & 1 == 0 { Tier::Private } else { Tier::Public })
-                        .cost_per_time(f64_from(b))
-                        .label(Label::new("z", (a % 3).to_string())),
+                    AgentSpec::new(
+                        AgentId(a as u32 % 16),
+                        vec![b as u64 * 8, 64, (b % 3) as u64],
+                    )
+                    .tier(if a & 1 == 0 {
+                        Tier::Private
+                    } else {
+                        Tier::Public
+                    })
+                    .cost_per_time(f64_from(b))
+                    .label(Label::new("z", (a % 3).to_string())),
                 )
                 .is_err(),
             2..=4 => {
-                let mut spec = TaskSpec::new(TaskId(a as u32 % 64), vec![b as u64 % 40, 8, (b % 2) as u64])
-                    .priority((b % 5) as i32)
-                    .duration(f64_from(b))
-                    .sensitivity([Sensitivity::Public, Sensitivity::Internal, Sensitivity::Confidential][(a % 3) as usize]);
+                let mut spec = TaskSpec::new(
+                    TaskId(a as u32 % 64),
+                    vec![b as u64 % 40, 8, (b % 2) as u64],
+                )
+                .priority((b % 5) as i32)
+                .duration(f64_from(b))
+                .sensitivity(
+                    [
+                        Sensitivity::Public,
+                        Sensitivity::Internal,
+                        Sensitivity::Confidential,
+                    ][(a % 3) as usize],
+                );
                 if b % 7 == 0 {
                     spec = spec.gang(GangId((a % 4) as u32), (b % 3) as u32);
                 }
@@ -80,7 +99,9 @@ fuzz_target!(|data: &[u8]| {
                 _ => d.leave_agent(AgentId(b as u32 % 16)).is_err(),
             },
             9 => d.yield_task(TaskId(a as u32 % 64), f64_from(b)).is_err(),
-            10 => d.change_priority(TaskId(a as u32 % 64), b as i32 - 128).is_err(),
+            10 => d
+                .change_priority(TaskId(a as u32 % 64), b as i32 - 128)
+                .is_err(),
             _ => {
                 let t = now + f64_from(b) - 1.0;
                 let r = d.advance_to(t);
@@ -102,7 +123,9 @@ fuzz_target!(|data: &[u8]| {
             for t in d.tasks_on(id) {
                 let spec = d.task(t).unwrap();
                 assert!(spec.sensitivity.allowed_on(info.spec.tier, false));
-                assert!(matches!(d.task_state(t), Some(TaskState::Running { agent, .. }) if agent == id));
+                assert!(
+                    matches!(d.task_state(t), Some(TaskState::Running { agent, .. }) if agent == id)
+                );
             }
         }
     }

@@ -192,7 +192,8 @@ impl TaskGraph {
     /// to a higher one), O(V log V + E) otherwise; O(V + E) extra space.
     ///
     /// # Errors
-    /// [`Error::Cycle`] naming the lowest task id on a cycle.
+    /// [`Error::Cycle`] naming the lowest task id on a cycle; [`Error::NotFinite`] (`sum of
+    /// durations and data`) when that sum overflows `f64` (a path could then overflow).
     pub fn freeze(&self) -> Result<Dag> {
         Dag::new(self)
     }
@@ -231,13 +232,15 @@ pub struct Dag {
     succ_data: Vec<f64>,
     /// Edges by insertion index: `(from index, to index, data)`.
     edges: Vec<(u32, u32, f64)>,
+    /// The sum of every edge's data, in insertion order.
+    data_sum: f64,
 }
 
 impl Dag {
     /// Freezes `graph`; see [`TaskGraph::freeze`].
     ///
     /// # Errors
-    /// [`Error::Cycle`].
+    /// As [`TaskGraph::freeze`].
     pub fn new(graph: &TaskGraph) -> Result<Dag> {
         let g = &graph.graph;
         let n = g.node_count();
@@ -261,6 +264,16 @@ impl Dag {
                 task: cycle_task(g, v),
             })?
         };
+        // Every path is at most the sum of all durations and data, so a finite sum rules out
+        // overflow in every later pass (times, slacks) at the cost of one O(V + E) sum here.
+        let data_sum: f64 = edges.iter().map(|e| e.2).sum();
+        let total = g.node_weights().map(|t| t.duration).sum::<f64>() + data_sum;
+        if !total.is_finite() {
+            return Err(Error::NotFinite {
+                field: "sum of durations and data",
+                value: total,
+            });
+        }
         let mut position = vec![0u32; n];
         for (p, &i) in order.iter().enumerate() {
             position[i as usize] = p as u32;
@@ -319,6 +332,7 @@ impl Dag {
             succ_off,
             succ,
             succ_data,
+            data_sum,
             edges,
         })
     }
@@ -410,6 +424,11 @@ impl Dag {
                 self.succ_off[p] == self.succ_off[p + 1]
             })
             .collect()
+    }
+
+    /// The sum of every edge's data (finite: checked at freeze).
+    pub(crate) fn data_sum(&self) -> f64 {
+        self.data_sum
     }
 
     /// The arrays of the hot paths, by position.
@@ -633,6 +652,27 @@ mod tests {
         // The reverse edge is not a duplicate; it makes a cycle, found at freeze.
         g.add_edge(TaskId(1), TaskId(0), 0.0).unwrap();
         assert!(matches!(g.freeze(), Err(Error::Cycle { .. })));
+    }
+
+    #[test]
+    fn total_work_past_f64_max_is_an_error_at_freeze() {
+        let g = TaskGraph::from_parts(
+            [(TaskId(0), f64::MAX), (TaskId(1), f64::MAX)],
+            [(TaskId(0), TaskId(1), 0.0)],
+        )
+        .unwrap();
+        assert!(matches!(g.freeze(), Err(Error::NotFinite { .. })));
+        let g = TaskGraph::from_parts(
+            [(TaskId(0), 1.0), (TaskId(1), 1.0)],
+            [(TaskId(0), TaskId(1), 0.0)],
+        )
+        .unwrap();
+        let dag = g.freeze().unwrap();
+        let huge = [f64::MAX, f64::MAX];
+        assert!(matches!(
+            crate::dag::times_with(&dag, &huge, crate::dag::Delays::None),
+            Err(Error::NotFinite { .. })
+        ));
     }
 
     #[test]

@@ -102,7 +102,11 @@ pub fn times(dag: &Dag, delays: Delays) -> Times {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] (`durations`) unless there is one per task;
-/// [`Error::NotFinite`]/[`Error::Negative`] (`durations`).
+/// [`Error::NotFinite`]/[`Error::Negative`] (`durations`); [`Error::NotFinite`] (`sum of
+/// durations and data`) when that sum overflows, as [`TaskGraph::freeze`] checks for the
+/// graph's own durations.
+///
+/// [`TaskGraph::freeze`]: super::TaskGraph::freeze
 pub fn times_with(dag: &Dag, durations: &[f64], delays: Delays) -> Result<Times> {
     let n = dag.task_count();
     if durations.len() != n {
@@ -114,6 +118,13 @@ pub fn times_with(dag: &Dag, durations: &[f64], delays: Delays) -> Result<Times>
     }
     for &d in durations {
         check_non_negative("durations", d)?;
+    }
+    let total = durations.iter().sum::<f64>() + dag.data_sum();
+    if !total.is_finite() {
+        return Err(Error::NotFinite {
+            field: "sum of durations and data",
+            value: total,
+        });
     }
     let c = dag.csr();
     if c.identity {
