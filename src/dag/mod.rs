@@ -13,3 +13,14 @@ pub mod times;
 pub use graph::{Dag, Task, TaskGraph};
 pub use platform::{Exec, Platform, Schedule, Slot, validate};
 pub use times::{Delays, Times, times, times_with};
+
+// List scheduling on heterogeneous agents (HEFT, CPoP, improvements, lower bound).
+pub mod bounds;
+pub mod cpop;
+pub mod heft;
+mod list;
+
+pub use bounds::lower_bound;
+pub use cpop::cpop;
+pub use heft::{heft, heft_lookahead};
+pub use list::{downward_ranks, upward_ranks};
