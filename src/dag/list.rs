@@ -243,7 +243,13 @@ pub(crate) struct Timeline {
 }
 
 impl Timeline {
+    /// Empties the timeline.
+    pub fn clear(&mut self) {
+        self.blocks.clear();
+    }
+
     /// The finish of the last interval (0 when idle).
+    #[cfg(test)]
     pub fn last_finish(&self) -> f64 {
         self.blocks
             .last()
@@ -480,12 +486,6 @@ impl State {
         self.spots[q]
     }
 
-    /// The ready time on agent `q` computed by the last [`State::best_eft`] or
-    /// [`State::spot_on`].
-    pub fn last_ready(&self, q: usize) -> f64 {
-        self.ready[q]
-    }
-
     /// Places `v` on agent `q` at `spot`.
     pub fn place(&mut self, costs: &Costs<'_>, v: usize, q: usize, spot: Spot) {
         let w = costs.exec(v, q);
@@ -675,7 +675,7 @@ mod tests {
         // (start, finish, id) of what is on the timeline.
         let mut items: Vec<(f64, f64, u32)> = Vec::new();
         let mut t = Timeline::default();
-        for k in 0..3000u32 {
+        for k in 0..1500u32 {
             let ready = rng.below(4000) as f64 * 0.5;
             let w = 0.25 + rng.below(8) as f64 * 0.5;
             let flat: Vec<(f64, f64)> = items.iter().map(|it| (it.0, it.1)).collect();

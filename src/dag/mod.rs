@@ -19,8 +19,10 @@ pub mod bounds;
 pub mod cpop;
 pub mod heft;
 mod list;
+pub mod search;
 
 pub use bounds::lower_bound;
 pub use cpop::cpop;
 pub use heft::{heft, heft_lookahead};
 pub use list::{downward_ranks, upward_ranks};
+pub use search::{ALGORITHMS, Algorithm, BestSchedule, ImproveOptions, best, by_name, heft_ls, improve};
