@@ -1,12 +1,14 @@
 //! Improving a schedule by moving critical tasks between agents, the named algorithms, and the
 //! best of them within a time limit.
 
+use super::bounds::lower_bound;
 use super::cpop::cpop;
 use super::graph::{Csr, Dag};
 use super::heft::{heft, heft_lookahead};
 use super::list::{Costs, NONE, REL_TOL, Timeline, prepare};
 use super::platform::{Platform, Schedule, Slot, validate};
 use crate::Result;
+use crate::model::SplitMix64;
 use std::time::{Duration, Instant};
 
 /// Budget of [`improve`].
@@ -17,6 +19,8 @@ pub struct ImproveOptions {
     /// Wall-clock limit; `None` for none. With a limit the result may depend on the machine's
     /// speed; with only `max_evaluations` it is deterministic.
     pub time_limit: Option<Duration>,
+    /// Seed of the perturbations.
+    pub seed: u64,
 }
 
 impl Default for ImproveOptions {
@@ -24,6 +28,7 @@ impl Default for ImproveOptions {
         ImproveOptions {
             max_evaluations: 1_000,
             time_limit: None,
+            seed: 0,
         }
     }
 }
@@ -118,22 +123,29 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 }
 
 /// Improves a schedule's makespan by moving the tasks of its critical chain to other agents,
-/// re-timing the whole graph after each move.
+/// re-timing the whole graph after each move, with perturbations when stuck (iterated local
+/// search).
 ///
 /// The schedule is first re-timed: its tasks in order of start time (then topological order),
-/// each on its agent at the earliest spot (insertion), which never starts a task later. Then,
-/// repeatedly, the chain of tasks that sets the makespan is traced back (each task held up by
-/// the data of a predecessor or by the task before it on its agent); for its tasks from the
-/// last back, and each other agent in index order, the task is moved there and the graph
-/// re-timed in the current order. The first move that lowers the makespan by more than the
-/// tolerance (`1e-9 x` makespan), or keeps it and lowers the sum of finish times by more than
-/// `n x` tolerance, is kept, and the order becomes the new schedule's start order. It stops when
-/// no move of the chain is kept, or at the budget. Deterministic under an evaluation budget
-/// alone (the clock may only stop it early); the result is never worse than `schedule`.
+/// each on its agent at the earliest spot (insertion), which never starts a task later.
+/// - *Descent*: the chain of tasks that sets the makespan is traced back (each task held up by
+///   the data of a predecessor or by the task before it on its agent); for its tasks from the
+///   last back, and each other agent in index order, the task is moved there and the graph
+///   re-timed in the current order. The first move that lowers the makespan by more than the
+///   tolerance (`1e-9 x` makespan), or keeps it and lowers the sum of finish times by more than
+///   `n x` tolerance, is kept, and the order becomes the new schedule's start order; until no
+///   move of the chain is kept.
+/// - *Perturbation*: from the best state so far, one to three tasks (each from the critical
+///   chain or the whole graph, even odds) move to random other agents (from `options.seed`);
+///   then descent again.
 ///
-/// A local search in the spirit of Wu, Shu and Gu, "Efficient local search for DAG
-/// scheduling", IEEE TPDS 12(6), 2001 (moves of the tasks that set the schedule length), on
-/// top of HEFT's insertion-based timing.
+/// It stops at the budget or when the makespan reaches [`super::lower_bound`]. Deterministic
+/// under an evaluation budget alone (the clock may only stop it early); the result is never
+/// worse than `schedule`.
+///
+/// Moving the tasks that set the schedule length is the neighbourhood of Wu, Shu and Gu,
+/// "Efficient local search for DAG scheduling", IEEE TPDS 12(6), 2001; here on top of HEFT's
+/// insertion-based timing.
 ///
 /// # Arguments
 /// - `dag`, `platform`: the instance.
@@ -203,38 +215,73 @@ pub fn improve(
         evaluations >= options.max_evaluations
             || options.time_limit.is_some_and(|l| began.elapsed() >= l)
     };
+    let floor = lower_bound(dag, platform)? * (1.0 + REL_TOL);
     let mut chain = Vec::new();
-    'search: while m > 1 {
-        critical_chain(&c, &cur, &mut chain);
-        let mut kept = false;
-        'moves: for &v in &chain {
-            let v = v as usize;
-            let home = assign[v];
-            for q in 0..m as u32 {
-                if q == home {
-                    continue;
+    let mut rng = SplitMix64(options.seed);
+    // The best state so far: its schedule, agents and order.
+    let mut best = (cur.clone(), assign.clone(), order.clone());
+    'search: while m > 1 && best.0.makespan > floor {
+        // Descent: first improving move of a critical task.
+        loop {
+            critical_chain(&c, &cur, &mut chain);
+            let mut kept = false;
+            'moves: for &v in &chain {
+                let v = v as usize;
+                let home = assign[v];
+                for q in 0..m as u32 {
+                    if q == home {
+                        continue;
+                    }
+                    if out_of_budget(evaluations) {
+                        break 'search;
+                    }
+                    assign[v] = q;
+                    decode(&costs, &c, &assign, &order, &mut lines, &mut trial);
+                    evaluations += 1;
+                    let better = trial.makespan < cur.makespan - tol
+                        || (trial.makespan <= cur.makespan
+                            && trial.total < cur.total - tol * n as f64);
+                    if better {
+                        std::mem::swap(&mut cur, &mut trial);
+                        order = start_order(&cur.start);
+                        kept = true;
+                        break 'moves;
+                    }
+                    assign[v] = home;
                 }
-                if out_of_budget(evaluations) {
-                    break 'search;
-                }
-                assign[v] = q;
-                decode(&costs, &c, &assign, &order, &mut lines, &mut trial);
-                evaluations += 1;
-                let better = trial.makespan < cur.makespan - tol
-                    || (trial.makespan <= cur.makespan
-                        && trial.total < cur.total - tol * n as f64);
-                if better {
-                    std::mem::swap(&mut cur, &mut trial);
-                    order = start_order(&cur.start);
-                    kept = true;
-                    break 'moves;
-                }
-                assign[v] = home;
+            }
+            if !kept {
+                break;
+            }
+            if cur.makespan < best.0.makespan - tol {
+                best = (cur.clone(), assign.clone(), order.clone());
             }
         }
-        if !kept {
+        if out_of_budget(evaluations) || best.0.makespan <= floor {
             break;
         }
+        // Perturbation (iterated local search): from the best state, move one to three tasks,
+        // each of the critical chain or of the whole graph with even odds, to a random agent.
+        cur.clone_from(&best.0);
+        assign.clone_from(&best.1);
+        critical_chain(&c, &cur, &mut chain);
+        for _ in 0..1 + rng.below(3) {
+            let v = if rng.below(2) == 0 && !chain.is_empty() {
+                chain[rng.below(chain.len())] as usize
+            } else {
+                rng.below(n)
+            };
+            let q = (assign[v] as usize + 1 + rng.below(m - 1)) % m;
+            assign[v] = q as u32;
+        }
+        decode(&costs, &c, &assign, &best.2, &mut lines, &mut cur);
+        evaluations += 1;
+        order = start_order(&cur.start);
+    }
+    if best.0.makespan < cur.makespan - tol
+        || (best.0.makespan <= cur.makespan && best.0.total < cur.total)
+    {
+        (cur, assign) = (best.0, best.1);
     }
     if cur.makespan > schedule.makespan {
         return Ok(schedule.clone());
@@ -300,6 +347,7 @@ pub fn heft_ls(dag: &Dag, platform: &Platform) -> Result<Schedule> {
         &ImproveOptions {
             max_evaluations: size_budget(dag),
             time_limit: None,
+            seed: 0,
         },
     )
 }
@@ -422,6 +470,7 @@ pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Res
             size_budget(dag)
         },
         time_limit: time_limit.map(left),
+        seed: 0,
     };
     let improved = improve(dag, platform, &start, &options)?;
     if improved.makespan < start.makespan && validate(dag, platform, &improved).is_ok() {
