@@ -22,8 +22,12 @@ use std::hint::black_box;
 fn small(c: &mut Criterion) {
     let dag = family("layered", 30, 1.0, 1);
     let p = related_platform(4, 1);
-    c.bench_function("heft/30x4", |b| b.iter(|| heft(black_box(&dag), &p).unwrap()));
-    c.bench_function("cpop/30x4", |b| b.iter(|| cpop(black_box(&dag), &p).unwrap()));
+    c.bench_function("heft/30x4", |b| {
+        b.iter(|| heft(black_box(&dag), &p).unwrap())
+    });
+    c.bench_function("cpop/30x4", |b| {
+        b.iter(|| cpop(black_box(&dag), &p).unwrap())
+    });
     c.bench_function("lookahead/30x4", |b| {
         b.iter(|| heft_lookahead(black_box(&dag), &p).unwrap())
     });
@@ -39,9 +43,15 @@ fn large(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("large");
     g.sample_size(10);
-    g.bench_function("times/20000", |b| b.iter(|| times(black_box(&dag), Delays::Data)));
-    g.bench_function("heft/20000x16", |b| b.iter(|| heft(black_box(&dag), &p).unwrap()));
-    g.bench_function("cpop/20000x16", |b| b.iter(|| cpop(black_box(&dag), &p).unwrap()));
+    g.bench_function("times/20000", |b| {
+        b.iter(|| times(black_box(&dag), Delays::Data))
+    });
+    g.bench_function("heft/20000x16", |b| {
+        b.iter(|| heft(black_box(&dag), &p).unwrap())
+    });
+    g.bench_function("cpop/20000x16", |b| {
+        b.iter(|| cpop(black_box(&dag), &p).unwrap())
+    });
     let montage = family("montage", 20_000, 1.0, 2);
     eprintln!(
         "montage: {} tasks, {} edges",

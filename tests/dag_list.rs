@@ -95,7 +95,12 @@ fn paper_example_heft_schedule_matches_fig_4a() {
     ];
     for (t, &(agent, start, finish)) in want.iter().enumerate() {
         let s = h.slots[t];
-        assert_eq!((s.agent, s.start, s.finish), (agent, start, finish), "n{}", t + 1);
+        assert_eq!(
+            (s.agent, s.start, s.finish),
+            (agent, start, finish),
+            "n{}",
+            t + 1
+        );
     }
 }
 
@@ -183,7 +188,11 @@ fn fork_by_hand() {
     let dag = g.freeze().unwrap();
     let p = Platform::related(vec![1.0, 1.0], Platform::unit_links(2)).unwrap();
     let s = heft(&dag, &p).unwrap();
-    let got: Vec<(usize, f64, f64)> = s.slots.iter().map(|s| (s.agent, s.start, s.finish)).collect();
+    let got: Vec<(usize, f64, f64)> = s
+        .slots
+        .iter()
+        .map(|s| (s.agent, s.start, s.finish))
+        .collect();
     assert_eq!(got, vec![(0, 0.0, 4.0), (0, 4.0, 8.0), (1, 7.0, 11.0)]);
     assert_eq!(s.makespan, 11.0);
     // CPoP: priorities 11, 11, 11 (rank_d of 1 and 2 is 4 + 3 = 7); the path 0 -> 1 (lowest
@@ -213,7 +222,11 @@ fn insertion_fills_a_gap_by_hand() {
     )
     .unwrap();
     let s = heft(&dag, &p).unwrap();
-    let got: Vec<(usize, f64, f64)> = s.slots.iter().map(|s| (s.agent, s.start, s.finish)).collect();
+    let got: Vec<(usize, f64, f64)> = s
+        .slots
+        .iter()
+        .map(|s| (s.agent, s.start, s.finish))
+        .collect();
     assert_eq!(got, vec![(0, 0.0, 1.0), (1, 6.0, 8.0), (1, 0.0, 3.0)]);
     assert_eq!(s.makespan, 8.0);
 }
@@ -272,7 +285,10 @@ fn errors_and_empty_graphs() {
     let short = Platform::matrix(9, 3, vec![1.0; 27], Platform::unit_links(3)).unwrap();
     for (name, f) in ALGORITHMS {
         assert!(
-            matches!(f(&dag, &short), Err(Error::DimensionMismatch { field: "times", .. })),
+            matches!(
+                f(&dag, &short),
+                Err(Error::DimensionMismatch { field: "times", .. })
+            ),
             "{name}"
         );
     }
@@ -300,7 +316,10 @@ fn errors_and_empty_graphs() {
     }
     assert_eq!(lower_bound(&empty, &p).unwrap(), 0.0);
     assert!(by_name("best").is_none());
-    assert_eq!(ALGORITHMS.map(|a| a.0), ["heft", "cpop", "heft-lookahead", "heft-ls"]);
+    assert_eq!(
+        ALGORITHMS.map(|a| a.0),
+        ["heft", "cpop", "heft-lookahead", "heft-ls"]
+    );
 }
 
 #[test]
@@ -320,7 +339,14 @@ fn zero_costs_are_fine() {
 }
 
 /// A random instance: family, size, ccr, agents, related or matrix.
-fn instance(fam: usize, size: usize, ccr: f64, m: usize, matrix: bool, seed: u64) -> (Dag, Platform) {
+fn instance(
+    fam: usize,
+    size: usize,
+    ccr: f64,
+    m: usize,
+    matrix: bool,
+    seed: u64,
+) -> (Dag, Platform) {
     let dag = family(FAMILIES[fam % FAMILIES.len()], size, ccr, seed);
     let p = if matrix {
         matrix_platform(&dag, m, seed)
@@ -392,7 +418,11 @@ fn best_respects_a_time_limit_roughly() {
     // No timing assertion (shared machines); the result must be valid and no worse than HEFT.
     assert_eq!(validate(&dag, &p, &b.schedule), Ok(b.schedule.makespan));
     assert!(b.schedule.makespan <= heft(&dag, &p).unwrap().makespan);
-    println!("best on layered 400 x 8 in {:?}: {}", t.elapsed(), b.algorithm);
+    println!(
+        "best on layered 400 x 8 in {:?}: {}",
+        t.elapsed(),
+        b.algorithm
+    );
 }
 
 /// The families' makespan / lower-bound ratios (geometric means over seeds, CCRs, agent counts
@@ -403,7 +433,15 @@ fn families_report() {
     let names = ["heft", "cpop", "heft-lookahead", "heft-ls", "best"];
     println!(
         "\n{:<14} {:>6} {:>6} {:>10} {:>8} {:>6}   {:>9} {:>9} {:>9}",
-        "family", "heft", "cpop", "lookahead", "heft-ls", "best", "la gain%", "ls gain%", "best gain%"
+        "family",
+        "heft",
+        "cpop",
+        "lookahead",
+        "heft-ls",
+        "best",
+        "la gain%",
+        "ls gain%",
+        "best gain%"
     );
     let mut all = vec![0.0f64; names.len()];
     let mut count = 0usize;

@@ -234,22 +234,30 @@ pub(crate) struct Spot {
     pub prev: u32,
 }
 
-/// The busy intervals of one agent, sorted, disjoint, in blocks of at most `2 * BLOCK` with each
-/// block's largest inner gap, so that the search for the first gap that fits skips whole blocks:
-/// O(log n + B + n / B) per query instead of a scan of every gap after the ready time.
+/// The busy intervals of one agent, sorted, disjoint, in blocks of `BLOCK..=2 * BLOCK` (the
+/// last may be shorter) with each block's largest inner gap and, per block, the largest gap
+/// from it to the end. The search for the first gap that fits binary-searches the ready time,
+/// looks at that block's gaps only if one may fit, then walks to the first later block holding
+/// a gap long enough (all of whose gaps start after the ready time, so the first that is long
+/// enough fits), or stops at once when no later gap is long enough: O(log n + B + n / B) per
+/// query at worst, O(log n) when the task goes after the last interval (the common case).
+/// Insertion costs O(B + n / B).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Timeline {
     blocks: Vec<Block>,
+    /// `suffix[b]`: the largest gap before any item of blocks `b..` (including the gap between a
+    /// block and the previous one).
+    suffix: Vec<f64>,
 }
 
 impl Timeline {
     /// Empties the timeline.
     pub fn clear(&mut self) {
         self.blocks.clear();
+        self.suffix.clear();
     }
 
     /// The finish of the last interval (0 when idle).
-    #[cfg(test)]
     pub fn last_finish(&self) -> f64 {
         self.blocks
             .last()
@@ -257,28 +265,67 @@ impl Timeline {
             .map_or(0.0, |it| it.1)
     }
 
+    /// The largest gap before an item of block `b`, including the one after block `b - 1`.
+    fn block_gap(&self, b: usize) -> f64 {
+        let blk = &self.blocks[b];
+        let pf = if b > 0 {
+            self.blocks[b - 1].items.last().map_or(0.0, |it| it.1)
+        } else {
+            0.0
+        };
+        blk.items
+            .first()
+            .map_or(f64::NEG_INFINITY, |it| it.0 - pf)
+            .max(blk.inner)
+    }
+
+    /// Recomputes `suffix[..=b]` (everything a change in block `b` may affect, including the
+    /// lead gap of block `b + 1`).
+    fn refresh(&mut self, b: usize) {
+        let nb = self.blocks.len();
+        self.suffix.resize(nb, f64::NEG_INFINITY);
+        if nb == 0 {
+            return;
+        }
+        let top = (b + 1).min(nb.saturating_sub(1));
+        for k in (0..=top).rev() {
+            let after = if k + 1 < nb {
+                self.suffix[k + 1]
+            } else {
+                f64::NEG_INFINITY
+            };
+            self.suffix[k] = self.block_gap(k).max(after);
+        }
+    }
+
     /// The earliest start `s >= ready` such that `[s, s + w)` is idle (insertion policy of the
     /// paper: the first idle gap that fits, else after the last interval). `w > 0`.
     pub fn earliest(&self, ready: f64, w: f64) -> Spot {
         let nb = self.blocks.len();
-        let append = |pf: f64, prev: u32| Spot {
-            start: ready.max(pf),
+        let end = self.last_finish();
+        let last_task = self
+            .blocks
+            .last()
+            .and_then(|b| b.items.last())
+            .map_or(NONE, |it| it.2);
+        let append = Spot {
+            start: ready.max(end),
             block: nb.saturating_sub(1),
             pos: self.blocks.last().map_or(0, |b| b.items.len()),
-            prev,
+            prev: last_task,
         };
-        if nb == 0 {
-            return append(0.0, NONE);
-        }
+        // Gaps are skipped only when they cannot hold `w`; the slack covers the rounding between
+        // `start - finish >= w` and `finish + w <= start`.
+        let slack = 1e-12 * end.abs();
+        let may_fit = |gap: f64| gap + slack >= w;
         // The first block holding an item that starts after `ready`: gaps before items that
         // start at or before `ready` end too early for a task of positive length.
         let b0 = self.blocks.partition_point(|b| match b.items.last() {
             Some(it) => it.0 <= ready,
             None => true,
         });
-        if b0 == nb {
-            let last = self.blocks[nb - 1].items.last().map_or((0.0, NONE), |it| (it.1, it.2));
-            return append(last.0, last.1);
+        if b0 == nb || !may_fit(self.suffix[b0]) {
+            return append;
         }
         let blk = &self.blocks[b0];
         let k0 = blk.items.partition_point(|it| it.0 <= ready);
@@ -292,7 +339,13 @@ impl Timeline {
         } else {
             (0.0, NONE)
         };
-        for (k, it) in blk.items.iter().enumerate().skip(k0) {
+        // The gap before item k0 (clipped by `ready`), then the inner gaps if one may fit.
+        let scan_to = if may_fit(blk.inner) {
+            blk.items.len()
+        } else {
+            k0 + 1
+        };
+        for (k, it) in blk.items.iter().enumerate().take(scan_to).skip(k0) {
             let s = ready.max(pf);
             if s + w <= it.0 {
                 return Spot {
@@ -305,16 +358,13 @@ impl Timeline {
             pf = it.1;
             prev = it.2;
         }
-        for (b, blk) in self.blocks.iter().enumerate().skip(b0 + 1) {
-            let Some(first) = blk.items.first() else {
-                continue;
-            };
-            let last = blk.items.last().map_or(0.0, |it| it.1);
-            // A block is skipped only when no gap of it can hold `w`; the slack covers the
-            // rounding between `start - finish >= w` and `finish + w <= start`.
-            let gap = (first.0 - pf).max(blk.inner);
-            if gap + 1e-12 * last.abs() >= w {
-                for (k, it) in blk.items.iter().enumerate() {
+        // Later blocks: every gap there starts after `ready`, so only its length matters.
+        let mut b = b0 + 1;
+        while b < nb && may_fit(self.suffix[b]) {
+            if may_fit(self.block_gap(b)) {
+                let mut pf = self.blocks[b - 1].items.last().map_or(0.0, |it| it.1);
+                let mut prev = self.blocks[b - 1].items.last().map_or(NONE, |it| it.2);
+                for (k, it) in self.blocks[b].items.iter().enumerate() {
                     let s = ready.max(pf);
                     if s + w <= it.0 {
                         return Spot {
@@ -327,12 +377,10 @@ impl Timeline {
                     pf = it.1;
                     prev = it.2;
                 }
-            } else {
-                pf = last;
-                prev = blk.items.last().map_or(NONE, |it| it.2);
             }
+            b += 1;
         }
-        append(pf, prev)
+        append
     }
 
     /// Inserts `[start, finish)` of task `v` at `spot` (from [`Timeline::earliest`] on this very
@@ -344,6 +392,7 @@ impl Timeline {
                 items: vec![item],
                 inner: f64::NEG_INFINITY,
             });
+            self.refresh(0);
             return;
         }
         let b = spot.block.min(self.blocks.len() - 1);
@@ -368,6 +417,10 @@ impl Timeline {
             };
             next.recompute();
             self.blocks.insert(b + 1, next);
+            self.suffix.insert(b + 1, f64::NEG_INFINITY);
+            self.refresh(b + 1);
+        } else {
+            self.refresh(b);
         }
     }
 
@@ -385,8 +438,11 @@ impl Timeline {
             blk.items.remove(k);
             if blk.items.is_empty() {
                 self.blocks.remove(b);
+                self.suffix.remove(b);
+                self.refresh(b.saturating_sub(1));
             } else {
                 blk.recompute();
+                self.refresh(b);
             }
         }
     }
@@ -462,9 +518,9 @@ impl State {
         self.spots.clear();
         let row = costs.row(v);
         let mut min = f64::INFINITY;
-        for q in 0..costs.m {
-            let s = self.spot(q, self.ready[q], row[q]);
-            let f = s.start + row[q];
+        for (q, &w) in row.iter().enumerate() {
+            let s = self.spot(q, self.ready[q], w);
+            let f = s.start + w;
             if f < min {
                 min = f;
             }
@@ -689,8 +745,11 @@ mod tests {
                 t.remove(s, id);
             }
         }
-        let mut got: Vec<(f64, f64, u32)> =
-            t.blocks.iter().flat_map(|b| b.items.iter().copied()).collect();
+        let mut got: Vec<(f64, f64, u32)> = t
+            .blocks
+            .iter()
+            .flat_map(|b| b.items.iter().copied())
+            .collect();
         items.sort_by(|a, b| a.0.total_cmp(&b.0));
         assert_eq!(got, items);
         got.dedup();
@@ -701,6 +760,20 @@ mod tests {
             c.recompute();
             assert_eq!(c.inner, b.inner);
         }
+        let mut fresh = t.clone();
+        fresh.refresh(t.blocks.len() - 1);
+        assert_eq!(fresh.suffix, t.suffix);
+        // Take everything off again, in random order, still agreeing with the scan.
+        while !items.is_empty() {
+            let j = rng.below(items.len());
+            let (s, _, id) = items.swap_remove(j);
+            t.remove(s, id);
+            let flat: Vec<(f64, f64)> = items.iter().map(|it| (it.0, it.1)).collect();
+            let ready = rng.below(4000) as f64 * 0.5;
+            assert_eq!(t.earliest(ready, 1.5).start, naive(&flat, ready, 1.5));
+        }
+        assert!(t.blocks.is_empty() && t.suffix.is_empty());
+        assert_eq!(t.earliest(3.0, 1.0).start, 3.0);
     }
 
     #[test]

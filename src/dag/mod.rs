@@ -25,4 +25,6 @@ pub use bounds::lower_bound;
 pub use cpop::cpop;
 pub use heft::{heft, heft_lookahead};
 pub use list::{downward_ranks, upward_ranks};
-pub use search::{ALGORITHMS, Algorithm, BestSchedule, ImproveOptions, best, by_name, heft_ls, improve};
+pub use search::{
+    ALGORITHMS, Algorithm, BestSchedule, ImproveOptions, best, by_name, heft_ls, improve,
+};

@@ -72,7 +72,11 @@ fn decode(
         for (&u, &d) in c.pred[range.clone()].iter().zip(&c.pred_data[range]) {
             let p = assign[u as usize] as usize;
             let f = out.finish[u as usize];
-            let t = if p == q { f } else { f + d / costs.links[p * m + q] };
+            let t = if p == q {
+                f
+            } else {
+                f + d / costs.links[p * m + q]
+            };
             if t > ready {
                 ready = t;
                 arg = u;
@@ -82,10 +86,7 @@ fn decode(
         let (start, why) = if w > 0.0 {
             let spot = lines[q].earliest(ready, w);
             lines[q].insert(spot, spot.start + w, v as u32);
-            (
-                spot.start,
-                if spot.start > ready { spot.prev } else { arg },
-            )
+            (spot.start, if spot.start > ready { spot.prev } else { arg })
         } else {
             (ready, arg)
         };

@@ -61,7 +61,11 @@ impl Builder {
     pub fn finish(mut self, ccr: f64) -> Dag {
         let mean_d = self.durations.iter().sum::<f64>() / self.durations.len().max(1) as f64;
         let mean_e = self.edges.iter().map(|e| e.2).sum::<f64>() / self.edges.len().max(1) as f64;
-        let scale = if mean_e > 0.0 { ccr * mean_d / mean_e } else { 0.0 };
+        let scale = if mean_e > 0.0 {
+            ccr * mean_d / mean_e
+        } else {
+            0.0
+        };
         for e in &mut self.edges {
             e.2 *= scale;
         }
@@ -257,7 +261,9 @@ pub fn epigenomics(lanes: usize, chunks: usize, rng: &mut Rng) -> Builder {
 /// each seismogram feeds a PeakValCalcOkaya and the ZipSeis; all peaks feed ZipPSA.
 pub fn cybershake(sites: usize, per: usize, rng: &mut Rng) -> Builder {
     let mut b = Builder::default();
-    let extracts: Vec<usize> = (0..sites).map(|_| b.task(rng.range(100.0, 140.0))).collect();
+    let extracts: Vec<usize> = (0..sites)
+        .map(|_| b.task(rng.range(100.0, 140.0)))
+        .collect();
     let mut seis = Vec::new();
     for &e in &extracts {
         for _ in 0..per {
