@@ -105,7 +105,7 @@ pub fn heft(dag: &Dag, platform: &Platform) -> Result<Schedule> {
 /// # Errors
 /// From [`Platform::check`].
 ///
-/// # Example: on the paper's example lookahead also finds a length of at most HEFT's
+/// # Example: a fork on two agents
 /// ```
 /// use agentsched::dag::{heft, heft_lookahead, Platform, TaskGraph};
 /// use agentsched::TaskId;

@@ -605,7 +605,7 @@ impl State {
 /// # Errors
 /// From [`Platform::check`].
 ///
-/// # Example: the paper's entry task
+/// # Example: two tasks on two agents
 /// ```
 /// use agentsched::dag::{Platform, TaskGraph, upward_ranks};
 /// use agentsched::TaskId;
@@ -625,6 +625,10 @@ pub fn upward_ranks(dag: &Dag, platform: &Platform) -> Result<Vec<f64>> {
 
 /// Downward ranks of every task (by task index) with the same mean costs as [`upward_ranks`];
 /// CPoP's priority is their sum.
+///
+/// # Arguments
+/// - `dag`: the task graph.
+/// - `platform`: the agents; only the mean execution and communication times matter.
 ///
 /// # Returns
 /// `rank_d(i) = max over predecessors j of (rank_d(j) + mean_w(j) + mean_c(j, i))`, 0 for an

@@ -323,8 +323,17 @@ fn start_order(start: &[f64]) -> Vec<u32> {
 /// The signature of every algorithm of [`ALGORITHMS`].
 pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 
-/// HEFT followed by [`improve`] with an evaluation budget that depends only on the graph's size
-/// (deterministic): `clamp(2e7 / (V + E), 20, 1000)` evaluations.
+/// HEFT followed by [`improve`] with an evaluation budget that depends only on the graph's size,
+/// so that the result is deterministic: `clamp(2e7 / (V + E), 20, 1000)` evaluations, seed 0.
+///
+/// # Arguments
+/// - `dag`, `platform`: the instance.
+///
+/// # Returns
+/// A valid schedule of makespan at most [`heft`]'s.
+///
+/// # Complexity
+/// HEFT's, plus O(V log V + E) per evaluation: about `2e7` elementary steps at most.
 ///
 /// # Errors
 /// From [`Platform::check`].
@@ -368,7 +377,17 @@ pub const ALGORITHMS: [(&str, Algorithm); 4] = [
 ];
 
 /// Looks an algorithm of [`ALGORITHMS`] up by name (`"heft"`, `"cpop"`, `"heft-lookahead"`,
-/// `"heft-ls"`).
+/// `"heft-ls"`), for the `solve` example's `--algorithm`.
+///
+/// # Arguments
+/// - `name`: exact, lower case.
+///
+/// # Returns
+/// The algorithm, or `None` for an unknown name (`"all"` and `"best"` are the caller's: iterate
+/// [`ALGORITHMS`], or call [`best`]).
+///
+/// # Complexity
+/// O(1).
 ///
 /// # Example
 /// ```
