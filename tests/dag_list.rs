@@ -323,6 +323,28 @@ fn errors_and_empty_graphs() {
 }
 
 #[test]
+fn a_malformed_deserialized_platform_is_an_error_not_a_panic() {
+    let (dag, _) = paper();
+    for json in [
+        r#"{"agents":2,"exec":{"Related":{"speeds":[1.0]}},"links":[0,1,1,0]}"#,
+        r#"{"agents":2,"exec":{"Related":{"speeds":[1.0,1.0]}},"links":[0,1]}"#,
+        r#"{"agents":0,"exec":{"Related":{"speeds":[]}},"links":[]}"#,
+    ] {
+        let p: Platform = serde_json::from_str(json).unwrap();
+        for (name, f) in ALGORITHMS {
+            assert!(f(&dag, &p).is_err(), "{name} on {json}");
+        }
+        assert!(best(&dag, &p, None).is_err());
+        assert!(upward_ranks(&dag, &p).is_err());
+        assert!(downward_ranks(&dag, &p).is_err());
+    }
+    let p: Platform =
+        serde_json::from_str(r#"{"agents":0,"exec":{"Matrix":{"times":[]}},"links":[]}"#).unwrap();
+    let empty = TaskGraph::new().freeze().unwrap();
+    assert!(lower_bound(&empty, &p).is_err());
+}
+
+#[test]
 fn zero_costs_are_fine() {
     // Zero durations and data: every rank ties; precedence still orders the list.
     let g = TaskGraph::from_parts(

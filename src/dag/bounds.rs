@@ -30,7 +30,8 @@ use crate::Result;
 /// O(V m + E) time, O(V) extra space.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// From [`Platform::check`], and a platform whose arrays do not match its agent count (possible
+/// only through deserialization) as [`crate::Error::DimensionMismatch`].
 ///
 /// # Example: two independent tasks, one fast agent and one slow
 /// ```
@@ -43,7 +44,9 @@ use crate::Result;
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn lower_bound(dag: &Dag, platform: &Platform) -> Result<f64> {
-    platform.check(dag)?;
+    if super::list::prepare(dag, platform)?.is_some() {
+        return Ok(0.0);
+    }
     let n = dag.task_count();
     let m = platform.agents();
     let (fastest, work): (Vec<f64>, f64) = match platform.exec() {

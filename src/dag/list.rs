@@ -617,7 +617,7 @@ impl State {
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn upward_ranks(dag: &Dag, platform: &Platform) -> Result<Vec<f64>> {
-    platform.check(dag)?;
+    prepare(dag, platform)?;
     let costs = Costs::new(dag, platform);
     let c = dag.csr();
     Ok(by_index(&c, &costs.rank_up(&c)))
@@ -651,7 +651,7 @@ pub fn upward_ranks(dag: &Dag, platform: &Platform) -> Result<Vec<f64>> {
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn downward_ranks(dag: &Dag, platform: &Platform) -> Result<Vec<f64>> {
-    platform.check(dag)?;
+    prepare(dag, platform)?;
     let costs = Costs::new(dag, platform);
     let c = dag.csr();
     Ok(by_index(&c, &costs.rank_down(&c)))
@@ -672,6 +672,31 @@ pub(crate) fn by_index<T: Copy + Default>(c: &Csr<'_>, by_pos: &[T]) -> Vec<T> {
 /// Checks the platform and that the graph has a task (an empty graph has the empty schedule).
 pub(crate) fn prepare(dag: &Dag, platform: &Platform) -> Result<Option<Schedule>> {
     platform.check(dag)?;
+    // The constructors guarantee these; a deserialized platform might not.
+    let m = platform.agents();
+    if m == 0 {
+        return Err(Error::InvalidConfig {
+            field: "agents",
+            reason: "at least one agent is needed",
+        });
+    }
+    let mismatch = |field, expected, got| Error::DimensionMismatch {
+        field,
+        expected,
+        got,
+    };
+    if platform.links().len() != m.saturating_mul(m) {
+        return Err(mismatch(
+            "links",
+            m.saturating_mul(m),
+            platform.links().len(),
+        ));
+    }
+    if let Exec::Related { speeds } = platform.exec() {
+        if speeds.len() != m {
+            return Err(mismatch("speeds", m, speeds.len()));
+        }
+    }
     if dag.task_count() == 0 {
         return Ok(Some(Schedule {
             slots: Vec::new(),

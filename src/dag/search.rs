@@ -184,8 +184,9 @@ pub fn improve(
     schedule: &Schedule,
     options: &ImproveOptions,
 ) -> Result<Schedule> {
+    let empty = prepare(dag, platform)?;
     validate(dag, platform, schedule)?;
-    if let Some(s) = prepare(dag, platform)? {
+    if let Some(s) = empty {
         return Ok(s);
     }
     let began = Instant::now();
