@@ -20,7 +20,7 @@ use std::collections::BinaryHeap;
 ///    critical-path tasks;
 /// 4. a priority queue holds the ready tasks; the highest-priority one is taken, placed on the
 ///    critical-path agent if it is on the critical path, otherwise on the agent of its earliest
-///    finish time; both with the insertion-based policy of [`super::heft`].
+///    finish time; both with the insertion-based policy of [`super::heft()`].
 ///
 /// For a graph with several entry (exit) tasks, the paper adds a zero-cost pseudo entry (exit)
 /// task; that changes no rank, so here the path starts at the entry task of the highest priority
@@ -40,7 +40,7 @@ use std::collections::BinaryHeap;
 /// A [`Schedule`] that [`super::validate`] accepts.
 ///
 /// # Complexity
-/// O(V log V + E m + V m (log V + B + V_p / B)) time as [`super::heft`]; O(V m) extra space.
+/// O(V log V + E m + V m (log V + B + V_p / B)) time as [`super::heft()`]; O(V m) extra space.
 ///
 /// # Errors
 /// From [`Platform::check`].

@@ -82,18 +82,18 @@ pub fn heft(dag: &Dag, platform: &Platform) -> Result<Schedule> {
 ///
 /// The basic lookahead of Bittencourt, Sakellariou and Madeira, "DAG scheduling using a
 /// lookahead variant of the Heterogeneous Earliest Finish Time algorithm", PDP 2010: same list
-/// as [`heft`]; for the current task and each agent in turn, the task is placed there
+/// as [`heft()`]; for the current task and each agent in turn, the task is placed there
 /// (insertion), then its children, in list order, each on its earliest-finish agent considering
 /// only the predecessors already placed; the score of the agent is the largest of the children's
 /// finish times (the task's own for an exit task). The task goes to the agent of the lowest
 /// score (ties within the tolerance: the lower own finish time, then the lowest agent index) and
-/// the children are taken off again. Ties and tolerance as in [`heft`].
+/// the children are taken off again. Ties and tolerance as in [`heft()`].
 ///
 /// It sees the communication a placement causes downstream, which plain HEFT's greedy finish
 /// time ignores; it costs about `1 + m x (mean out-degree)` times HEFT.
 ///
 /// # Arguments
-/// As [`heft`].
+/// As [`heft()`].
 ///
 /// # Returns
 /// A [`Schedule`] that [`super::validate`] accepts.

@@ -1,4 +1,4 @@
-//! The machinery shared by the list schedulers ([`super::heft`], [`super::cpop`],
+//! The machinery shared by the list schedulers ([`super::heft()`], [`super::cpop()`],
 //! [`super::search`]): execution-time tables, mean costs, upward and downward ranks, per-agent
 //! timelines with insertion, and earliest-finish-time placement.
 //!

@@ -5,6 +5,12 @@
 //! a cycle named by a task on it), then run the algorithms on the `Dag`. Every result is indexed
 //! by *task index*, the insertion position of a task (see [`Dag::index_of`] and [`Dag::id`]).
 //! Ties break by the lowest task index.
+//!
+//! List scheduling on heterogeneous agents ([`Platform`]): [`heft()`] and [`cpop()`] exactly as
+//! Topcuoglu, Hariri and Wu (IEEE TPDS 2002), the improvements [`heft_lookahead`] and
+//! [`improve`] (iterated local search, [`heft_ls`]), all by name in [`ALGORITHMS`] /
+//! [`by_name`], the best of them within a time limit ([`best`]), and a [`lower_bound`] to judge
+//! them by. Every schedule passes [`validate`].
 
 pub mod graph;
 pub mod platform;
@@ -15,11 +21,11 @@ pub use platform::{Exec, Platform, Schedule, Slot, validate};
 pub use times::{Delays, Times, times, times_with};
 
 // List scheduling on heterogeneous agents (HEFT, CPoP, improvements, lower bound).
-pub mod bounds;
-pub mod cpop;
-pub mod heft;
+mod bounds;
+mod cpop;
+mod heft;
 mod list;
-pub mod search;
+mod search;
 
 pub use bounds::lower_bound;
 pub use cpop::cpop;

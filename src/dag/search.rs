@@ -150,7 +150,7 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 ///
 /// # Arguments
 /// - `dag`, `platform`: the instance.
-/// - `schedule`: a valid schedule of it (e.g. from [`super::heft`]).
+/// - `schedule`: a valid schedule of it (e.g. from [`super::heft()`]).
 /// - `options`: evaluations and time.
 ///
 /// # Returns
@@ -331,7 +331,7 @@ pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 /// - `dag`, `platform`: the instance.
 ///
 /// # Returns
-/// A valid schedule of makespan at most [`heft`]'s.
+/// A valid schedule of makespan at most [`heft()`]'s.
 ///
 /// # Complexity
 /// HEFT's, plus O(V log V + E) per evaluation: about `2e7` elementary steps at most.
