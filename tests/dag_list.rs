@@ -176,6 +176,25 @@ fn paper_example_improvements_do_not_lose() {
 }
 
 #[test]
+fn mean_communication_averages_the_inverse_links() {
+    // 0 -> 1 with data 8 on two related agents of speeds 1 and 4: mean times d x (1 + 1/4) / 2.
+    // Links 2 (0 to 1) and 4 (1 to 0): mean of 1/2 and 1/4 is 3/8, so the edge costs 3.
+    let g = TaskGraph::from_parts(
+        [(TaskId(0), 4.0), (TaskId(1), 8.0)],
+        [(TaskId(0), TaskId(1), 8.0)],
+    )
+    .unwrap();
+    let dag = g.freeze().unwrap();
+    let p = Platform::related(vec![1.0, 4.0], vec![0.0, 2.0, 4.0, 0.0]).unwrap();
+    // rank_u(1) = 8 x 5/8 = 5; rank_u(0) = 4 x 5/8 + 3 + 5 = 10.5; rank_d(1) = 2.5 + 3.
+    assert_eq!(upward_ranks(&dag, &p).unwrap(), vec![10.5, 5.0]);
+    assert_eq!(downward_ranks(&dag, &p).unwrap(), vec![0.0, 5.5]);
+    // One agent: nothing ever moves, the edge costs nothing.
+    let one = Platform::related(vec![2.0], vec![0.0]).unwrap();
+    assert_eq!(upward_ranks(&dag, &one).unwrap(), vec![6.0, 4.0]);
+}
+
+#[test]
 fn fork_by_hand() {
     // 0 -> 1, 0 -> 2, all 4 long, data 3, two identical agents, unit links. Ranks: 11, 4, 4:
     // list 0, 1, 2. Task 0 on agent 0 (tie, lowest index) 0-4; task 1 on agent 0 4-8 (agent 1

@@ -587,8 +587,15 @@ impl State {
     }
 }
 
-/// Upward ranks of every task (by task index) with the mean costs of the module docs: the
-/// priority of HEFT.
+/// Upward ranks of every task (by task index): the priority of HEFT.
+///
+/// Mean costs (Topcuoglu, Hariri and Wu 2002, section 4.1):
+/// - a task's mean execution time is the mean over the agents of its execution time (for related
+///   agents, the mean of `duration / speed`);
+/// - an edge carrying `data` has the mean communication time `data x` the mean over the ordered
+///   pairs of distinct agents `p != q` of `1 / links[p][q]` (the paper's `data / B` with `1 / B`
+///   averaged over the links and no start-up latency): `data` itself with unit links, and 0 with
+///   one agent, where nothing ever moves.
 ///
 /// # Arguments
 /// - `dag`: the task graph.
