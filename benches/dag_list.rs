@@ -1,7 +1,7 @@
 //! Benchmarks for `agentsched::dag` list scheduling (HEFT, CPoP, lookahead).
 //!
-//! - `heft/30x4`, `cpop/30x4`, `lookahead/30x4`: a random layered graph of 30 tasks on 4 related
-//!   agents (target: HEFT <= 20 us).
+//! - `heft/30x4`, `cpop/30x4`, `lookahead/30x4`, `heft-ls/30x4`: a random layered graph of 30
+//!   tasks on 4 related agents (target: HEFT <= 20 us).
 //! - `heft/20000x16`, `cpop/20000x16`: a random layered graph of 20,000 tasks (about 2 edges per
 //!   task) on 16 related agents (target: well under a second), against `times/20000` (the CPM
 //!   pass, `dag::times`, on the same graph) in the same run for the ratio.
@@ -14,7 +14,7 @@
 #[path = "../tests/dag_families/mod.rs"]
 mod dag_families;
 
-use agentsched::dag::{Delays, cpop, heft, heft_lookahead, times};
+use agentsched::dag::{Delays, cpop, heft, heft_lookahead, heft_ls, times};
 use criterion::{Criterion, criterion_group, criterion_main};
 use dag_families::{family, related_platform};
 use std::hint::black_box;
@@ -31,13 +31,16 @@ fn small(c: &mut Criterion) {
     c.bench_function("lookahead/30x4", |b| {
         b.iter(|| heft_lookahead(black_box(&dag), &p).unwrap())
     });
+    c.bench_function("heft-ls/30x4", |b| {
+        b.iter(|| heft_ls(black_box(&dag), &p).unwrap())
+    });
 }
 
 fn large(c: &mut Criterion) {
     let dag = family("layered", 20_000, 1.0, 2);
     let p = related_platform(16, 2);
     eprintln!(
-        "layered: {} tasks, {} edges; montage: ",
+        "layered: {} tasks, {} edges",
         dag.task_count(),
         dag.edge_count()
     );

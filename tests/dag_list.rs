@@ -398,7 +398,7 @@ fn instance(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn every_algorithm_is_valid_bounded_and_deterministic(

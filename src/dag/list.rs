@@ -265,6 +265,41 @@ impl Timeline {
             .map_or(0.0, |it| it.1)
     }
 
+    /// Makes this timeline the intervals of `from` whose task passes `keep`, in blocks of
+    /// `BLOCK` (room to grow before a split), reusing this timeline's memory.
+    pub fn rebuild_from(&mut self, from: &Timeline, keep: impl Fn(u32) -> bool) {
+        let mut used = 0usize;
+        for it in from.blocks.iter().flat_map(|b| b.items.iter()) {
+            if !keep(it.2) {
+                continue;
+            }
+            if used == 0 || self.blocks[used - 1].items.len() >= BLOCK {
+                if used == self.blocks.len() {
+                    self.blocks.push(Block {
+                        items: Vec::with_capacity(2 * BLOCK + 1),
+                        inner: f64::NEG_INFINITY,
+                    });
+                }
+                let b = &mut self.blocks[used];
+                b.items.clear();
+                b.inner = f64::NEG_INFINITY;
+                used += 1;
+            }
+            let b = &mut self.blocks[used - 1];
+            if let Some(last) = b.items.last() {
+                b.inner = b.inner.max(it.0 - last.1);
+            }
+            b.items.push(*it);
+        }
+        self.blocks.truncate(used);
+        self.suffix.clear();
+        self.suffix.resize(used, f64::NEG_INFINITY);
+        for k in (0..used).rev() {
+            let after = self.suffix.get(k + 1).copied().unwrap_or(f64::NEG_INFINITY);
+            self.suffix[k] = self.block_gap(k).max(after);
+        }
+    }
+
     /// The largest gap before an item of block `b`, including the one after block `b - 1`.
     fn block_gap(&self, b: usize) -> f64 {
         let blk = &self.blocks[b];
@@ -799,6 +834,21 @@ mod tests {
         let mut fresh = t.clone();
         fresh.refresh(t.blocks.len() - 1);
         assert_eq!(fresh.suffix, t.suffix);
+        // A rebuild keeping every other task answers like a timeline of those tasks alone.
+        let mut half = Timeline::default();
+        half.rebuild_from(&t, |v| v % 2 == 0);
+        let kept: Vec<(f64, f64)> = items
+            .iter()
+            .filter(|it| it.2 % 2 == 0)
+            .map(|it| (it.0, it.1))
+            .collect();
+        for _ in 0..200 {
+            let ready = rng.below(4000) as f64 * 0.5;
+            let w = 0.25 + rng.below(8) as f64 * 0.5;
+            assert_eq!(half.earliest(ready, w).start, naive(&kept, ready, w));
+        }
+        let spot = half.earliest(1.0, 0.5);
+        half.insert(spot, spot.start + 0.5, 99_999);
         // Take everything off again, in random order, still agreeing with the scan.
         while !items.is_empty() {
             let j = rng.below(items.len());

@@ -33,7 +33,7 @@ impl Default for ImproveOptions {
     }
 }
 
-/// A schedule decoded from an assignment and an order, by position.
+/// A schedule decoded from an assignment and an order, by position, with the agents' timelines.
 #[derive(Clone)]
 struct Decoded {
     start: Vec<f64>,
@@ -41,64 +41,110 @@ struct Decoded {
     /// What set each task's start: the predecessor whose data came last, or the task before it
     /// on its agent (`NONE` when it starts at its ready time 0).
     why: Vec<u32>,
+    /// `cum[k]`: the largest and the sum of the finish times of the first `k` tasks of the order.
+    cum: Vec<(f64, f64)>,
+    lines: Vec<Timeline>,
     makespan: f64,
     /// Sum of the finish times: the secondary objective across plateaus of the makespan.
     total: f64,
 }
 
-/// Re-times the tasks in `order` on the agents of `assign` (both by position), each at its
-/// earliest insertion spot, as HEFT does once the agents are chosen.
-///
-/// Taken in the order of a schedule's start times, no task starts later than in that schedule:
-/// its predecessors finish no later, and the tasks placed before it on its agent finish no later
-/// than they did, i.e. before its old start, so its old slot is still free.
-fn decode(
-    costs: &Costs<'_>,
-    c: &Csr<'_>,
-    assign: &[u32],
-    order: &[u32],
-    lines: &mut [Timeline],
-    out: &mut Decoded,
-) {
-    let m = costs.m;
-    lines.iter_mut().for_each(Timeline::clear);
-    let (mut makespan, mut total) = (0.0f64, 0.0f64);
-    for &v in order {
-        let v = v as usize;
-        let q = assign[v] as usize;
-        let mut ready = 0.0f64;
-        let mut arg = NONE;
-        let range = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
-        for (&u, &d) in c.pred[range.clone()].iter().zip(&c.pred_data[range]) {
-            let p = assign[u as usize] as usize;
-            let f = out.finish[u as usize];
-            let t = if p == q {
-                f
-            } else {
-                f + d / costs.links[p * m + q]
-            };
-            if t > ready {
-                ready = t;
-                arg = u;
-            }
+impl Decoded {
+    fn new(n: usize, m: usize) -> Decoded {
+        Decoded {
+            start: vec![0.0; n],
+            finish: vec![0.0; n],
+            why: vec![NONE; n],
+            cum: vec![(0.0, 0.0); n + 1],
+            lines: vec![Timeline::default(); m],
+            makespan: 0.0,
+            total: 0.0,
         }
-        let w = costs.exec(v, q);
-        let (start, why) = if w > 0.0 {
-            let spot = lines[q].earliest(ready, w);
-            lines[q].insert(spot, spot.start + w, v as u32);
-            (spot.start, if spot.start > ready { spot.prev } else { arg })
-        } else {
-            (ready, arg)
-        };
-        let f = start + w;
-        out.start[v] = start;
-        out.finish[v] = f;
-        out.why[v] = why;
-        makespan = makespan.max(f);
-        total += f;
     }
-    out.makespan = makespan;
-    out.total = total;
+}
+
+/// The fixed inputs of a decoding.
+struct Decoder<'a> {
+    costs: &'a Costs<'a>,
+    c: &'a Csr<'a>,
+}
+
+impl Decoder<'_> {
+    /// Re-times the tasks in `order` on the agents of `assign` (both by position), each at its
+    /// earliest insertion spot, as HEFT does once the agents are chosen; into `out`.
+    ///
+    /// Taken in the order of a schedule's start times, no task starts later than in that
+    /// schedule: its predecessors finish no later, and the tasks placed before it on its agent
+    /// finish no later than they did, i.e. before its old start, so its old slot is still free.
+    ///
+    /// With `from = Some((k, base, at))`, `base` is the decoding of the same order with an
+    /// assignment that differs only on tasks at order index `k` or later (`at[v]` is `v`'s
+    /// index), so the first `k` tasks are taken from it: their timelines are filtered from
+    /// `base`'s, already sorted, and only the rest is decoded.
+    fn decode(
+        &self,
+        assign: &[u32],
+        order: &[u32],
+        from: Option<(usize, &Decoded, &[u32])>,
+        out: &mut Decoded,
+    ) {
+        let (costs, c) = (self.costs, self.c);
+        let m = costs.m;
+        let k = match from {
+            Some((k, base, at)) if k > 0 => {
+                for (line, b) in out.lines.iter_mut().zip(&base.lines) {
+                    line.rebuild_from(b, |v| (at[v as usize] as usize) < k);
+                }
+                out.start.copy_from_slice(&base.start);
+                out.finish.copy_from_slice(&base.finish);
+                out.why.copy_from_slice(&base.why);
+                out.cum[..=k].copy_from_slice(&base.cum[..=k]);
+                k
+            }
+            _ => {
+                out.lines.iter_mut().for_each(Timeline::clear);
+                0
+            }
+        };
+        let (mut makespan, mut total) = out.cum[k];
+        for (idx, &v) in order.iter().enumerate().skip(k) {
+            let v = v as usize;
+            let q = assign[v] as usize;
+            let mut ready = 0.0f64;
+            let mut arg = NONE;
+            let range = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
+            for (&u, &d) in c.pred[range.clone()].iter().zip(&c.pred_data[range]) {
+                let p = assign[u as usize] as usize;
+                let f = out.finish[u as usize];
+                let t = if p == q {
+                    f
+                } else {
+                    f + d / costs.links[p * m + q]
+                };
+                if t > ready {
+                    ready = t;
+                    arg = u;
+                }
+            }
+            let w = costs.exec(v, q);
+            let (start, why) = if w > 0.0 {
+                let spot = out.lines[q].earliest(ready, w);
+                out.lines[q].insert(spot, spot.start + w, v as u32);
+                (spot.start, if spot.start > ready { spot.prev } else { arg })
+            } else {
+                (ready, arg)
+            };
+            let f = start + w;
+            out.start[v] = start;
+            out.finish[v] = f;
+            out.why[v] = why;
+            makespan = makespan.max(f);
+            total += f;
+            out.cum[idx + 1] = (makespan, total);
+        }
+        out.makespan = makespan;
+        out.total = total;
+    }
 }
 
 /// The tasks (positions) of the chain that sets the makespan, from the last one back: each is
@@ -192,6 +238,10 @@ pub fn improve(
     let began = Instant::now();
     let c = dag.csr();
     let costs = Costs::new(dag, platform);
+    let dec = Decoder {
+        costs: &costs,
+        c: &c,
+    };
     let (n, m) = (costs.n, costs.m);
     let mut assign: Vec<u32> = (0..n)
         .map(|v| schedule.slots[c.order[v] as usize].agent as u32)
@@ -200,17 +250,10 @@ pub fn improve(
         .map(|v| schedule.slots[c.order[v] as usize].start)
         .collect();
     let mut order = start_order(&start_of);
-    let mut lines = vec![Timeline::default(); m];
-    let empty = Decoded {
-        start: vec![0.0; n],
-        finish: vec![0.0; n],
-        why: vec![NONE; n],
-        makespan: 0.0,
-        total: 0.0,
-    };
-    let mut cur = empty.clone();
-    let mut trial = empty;
-    decode(&costs, &c, &assign, &order, &mut lines, &mut cur);
+    let mut at = index_in(&order);
+    let mut cur = Decoded::new(n, m);
+    let mut trial = Decoded::new(n, m);
+    dec.decode(&assign, &order, None, &mut cur);
     let mut evaluations = 1u64;
     let tol = REL_TOL * schedule.makespan.max(cur.makespan);
     let out_of_budget = |evaluations: u64| {
@@ -220,8 +263,8 @@ pub fn improve(
     let floor = lower_bound(dag, platform)? * (1.0 + REL_TOL);
     let mut chain = Vec::new();
     let mut rng = SplitMix64(options.seed);
-    // The best state so far: its schedule, agents and order.
-    let mut best = (cur.clone(), assign.clone(), order.clone());
+    // The best schedule so far and its agents.
+    let mut best = (cur.clone(), assign.clone());
     'search: while m > 1 && best.0.makespan > floor {
         // Descent: first improving move of a critical task.
         loop {
@@ -238,14 +281,19 @@ pub fn improve(
                         break 'search;
                     }
                     assign[v] = q;
-                    decode(&costs, &c, &assign, &order, &mut lines, &mut trial);
+                    // Tasks before `v` in the order do not depend on where `v` runs.
+                    dec.decode(
+                        &assign,
+                        &order,
+                        Some((at[v] as usize, &cur, &at)),
+                        &mut trial,
+                    );
                     evaluations += 1;
                     let better = trial.makespan < cur.makespan - tol
                         || (trial.makespan <= cur.makespan
                             && trial.total < cur.total - tol * n as f64);
                     if better {
                         std::mem::swap(&mut cur, &mut trial);
-                        order = start_order(&cur.start);
                         kept = true;
                         break 'moves;
                     }
@@ -255,8 +303,19 @@ pub fn improve(
             if !kept {
                 break;
             }
+            // Re-time in the new start order (never later), so that the order stays that of
+            // the current schedule.
+            let new_order = start_order(&cur.start);
+            dec.decode(&assign, &new_order, None, &mut trial);
+            evaluations += 1;
+            // (Only rounding could make it later; then the old order, which `cur` decodes, stays.)
+            if trial.makespan <= cur.makespan {
+                std::mem::swap(&mut cur, &mut trial);
+                at = index_in(&new_order);
+                order = new_order;
+            }
             if cur.makespan < best.0.makespan - tol {
-                best = (cur.clone(), assign.clone(), order.clone());
+                best = (cur.clone(), assign.clone());
             }
         }
         if out_of_budget(evaluations) || best.0.makespan <= floor {
@@ -264,9 +323,8 @@ pub fn improve(
         }
         // Perturbation (iterated local search): from the best state, move one to three tasks,
         // each of the critical chain or of the whole graph with even odds, to a random agent.
-        cur.clone_from(&best.0);
         assign.clone_from(&best.1);
-        critical_chain(&c, &cur, &mut chain);
+        critical_chain(&c, &best.0, &mut chain);
         for _ in 0..1 + rng.below(3) {
             let v = if rng.below(2) == 0 && !chain.is_empty() {
                 chain[rng.below(chain.len())] as usize
@@ -276,9 +334,10 @@ pub fn improve(
             let q = (assign[v] as usize + 1 + rng.below(m - 1)) % m;
             assign[v] = q as u32;
         }
-        decode(&costs, &c, &assign, &best.2, &mut lines, &mut cur);
+        order = start_order(&best.0.start);
+        at = index_in(&order);
+        dec.decode(&assign, &order, None, &mut cur);
         evaluations += 1;
-        order = start_order(&cur.start);
     }
     if best.0.makespan < cur.makespan - tol
         || (best.0.makespan <= cur.makespan && best.0.total < cur.total)
@@ -309,6 +368,15 @@ pub fn improve(
     })
 }
 
+/// `at[v]`: the index of position `v` in `order`.
+fn index_in(order: &[u32]) -> Vec<u32> {
+    let mut at = vec![0u32; order.len()];
+    for (k, &v) in order.iter().enumerate() {
+        at[v as usize] = k as u32;
+    }
+    at
+}
+
 /// Positions by start time, then position (a topological order for any valid schedule: a
 /// successor starts no earlier than its predecessor, and on a tie comes later by position).
 fn start_order(start: &[f64]) -> Vec<u32> {
@@ -325,7 +393,7 @@ fn start_order(start: &[f64]) -> Vec<u32> {
 pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 
 /// HEFT followed by [`improve`] with an evaluation budget that depends only on the graph's size,
-/// so that the result is deterministic: `clamp(2e7 / (V + E), 20, 1000)` evaluations, seed 0.
+/// so that the result is deterministic: `clamp(2e7 / (V + E), 20, 3000)` evaluations, seed 0.
 ///
 /// # Arguments
 /// - `dag`, `platform`: the instance.
@@ -365,7 +433,7 @@ pub fn heft_ls(dag: &Dag, platform: &Platform) -> Result<Schedule> {
 
 fn size_budget(dag: &Dag) -> u64 {
     let size = (dag.task_count() + dag.edge_count()).max(1) as u64;
-    (20_000_000 / size).clamp(20, 1_000)
+    (20_000_000 / size).clamp(20, 3_000)
 }
 
 /// Every algorithm by name, in a fixed order: the plain ones from the paper, then the
@@ -505,4 +573,69 @@ pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Res
         algorithm: ALGORITHMS[k].0,
         schedule: start,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TaskId;
+    use crate::dag::TaskGraph;
+
+    /// A random layered graph on 3 related agents with random links.
+    fn instance(n: usize, seed: u64) -> (Dag, Platform) {
+        let mut rng = SplitMix64(seed);
+        let mut g = TaskGraph::new();
+        for i in 0..n {
+            g.add_task(TaskId(i as u32), 1.0 + rng.below(20) as f64)
+                .unwrap();
+        }
+        for v in 1..n {
+            for _ in 0..1 + rng.below(3) {
+                let u = rng.below(v);
+                let _ = g.add_edge(TaskId(u as u32), TaskId(v as u32), rng.below(10) as f64);
+            }
+        }
+        let links = (0..9)
+            .map(|k| if k % 4 == 0 { 0.0 } else { 0.5 + rng.unit() })
+            .collect();
+        let p = Platform::related(vec![1.0, 1.5, 3.0], links).unwrap();
+        (g.freeze().unwrap(), p)
+    }
+
+    #[test]
+    fn decoding_from_a_prefix_equals_decoding_everything() {
+        for seed in 0..20 {
+            let (dag, p) = instance(300, seed);
+            let c = dag.csr();
+            let costs = Costs::new(&dag, &p);
+            let dec = Decoder {
+                costs: &costs,
+                c: &c,
+            };
+            let mut rng = SplitMix64(seed ^ 99);
+            let n = dag.task_count();
+            let mut assign: Vec<u32> = (0..n).map(|_| rng.below(3) as u32).collect();
+            let order: Vec<u32> = (0..n as u32).collect();
+            let at = index_in(&order);
+            let mut base = Decoded::new(n, 3);
+            dec.decode(&assign, &order, None, &mut base);
+            let (mut part, mut full) = (Decoded::new(n, 3), Decoded::new(n, 3));
+            for _ in 0..20 {
+                let v = rng.below(n);
+                assign[v] = rng.below(3) as u32;
+                dec.decode(
+                    &assign,
+                    &order,
+                    Some((at[v] as usize, &base, &at)),
+                    &mut part,
+                );
+                dec.decode(&assign, &order, None, &mut full);
+                assert_eq!(part.start, full.start);
+                assert_eq!(part.finish, full.finish);
+                assert_eq!(part.why, full.why);
+                assert_eq!((part.makespan, part.total), (full.makespan, full.total));
+                std::mem::swap(&mut base, &mut part);
+            }
+        }
+    }
 }
