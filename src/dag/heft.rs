@@ -99,8 +99,9 @@ pub fn heft(dag: &Dag, platform: &Platform) -> Result<Schedule> {
 /// A [`Schedule`] that [`super::validate`] accepts.
 ///
 /// # Complexity
-/// O(V log V + m (E + sum over tasks of out-degree x in-degree of the children) m) time, with
-/// HEFT's timeline queries; O(V m) extra space.
+/// Per task, `m x (1 + out-degree)` tentative placements of HEFT's cost (each O(in-degree x m)
+/// plus `m` timeline queries) and as many removals: about `1 + m x E / V` times HEFT; O(V m)
+/// extra space.
 ///
 /// # Errors
 /// From [`Platform::check`].
