@@ -11,6 +11,12 @@
 //! [`explain`] says why a schedule is as long as it is (its critical path of binding data,
 //! agent and start constraints, and its communication waits); [`gantt`] draws it as a
 //! self-contained SVG Gantt chart with the waits and the critical path marked.
+//!
+//! List scheduling on heterogeneous agents ([`Platform`]): [`heft()`] and [`cpop()`] exactly as
+//! Topcuoglu, Hariri and Wu (IEEE TPDS 2002), the improvements [`heft_lookahead`] and
+//! [`improve`] (iterated local search, [`heft_ls`]), all by name in [`ALGORITHMS`] /
+//! [`by_name`], the best of them within a time limit ([`best`]), and a [`lower_bound`] to judge
+//! them by. Every schedule passes [`validate`].
 
 pub mod explain;
 pub mod fault;
@@ -31,3 +37,18 @@ pub use graph::{Dag, Task, TaskGraph};
 pub use instance::{DagInstance, parse_dag, write_dag};
 pub use platform::{Exec, Platform, Schedule, Slot, validate};
 pub use times::{Delays, Times, times, times_with};
+
+// List scheduling on heterogeneous agents (HEFT, CPoP, improvements, lower bound).
+mod bounds;
+mod cpop;
+mod heft;
+mod list;
+mod search;
+
+pub use bounds::lower_bound;
+pub use cpop::cpop;
+pub use heft::{heft, heft_lookahead};
+pub use list::{downward_ranks, upward_ranks};
+pub use search::{
+    ALGORITHMS, Algorithm, BestSchedule, ImproveOptions, best, by_name, heft_ls, improve,
+};
