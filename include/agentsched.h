@@ -2064,6 +2064,148 @@ agentsched_status agentsched_dag_validate(agentsched_dag *h,
                                           double makespan,
                                           double *out_makespan);
 
+/**
+ * Schedules every task of `dag` on `platform` with the list-scheduling algorithm named
+ * `algorithm` (NUL-terminated, exact and lower case; read during the call only):
+ * - `"heft"`: Heterogeneous Earliest Finish Time (Topcuoglu, Hariri and Wu, IEEE TPDS 13(3),
+ *   2002): tasks by decreasing upward rank, each at its earliest finish with insertion.
+ * - `"cpop"`: Critical Path on a Processor (same paper): the critical path on the one agent
+ *   that runs it fastest, the other tasks at their earliest finish.
+ * - `"heft-lookahead"`: HEFT choosing each agent by the children's earliest finish (Bittencourt,
+ *   Sakellariou and Madeira, PDP 2010).
+ * - `"heft-ls"`: HEFT improved by the local search of `agentsched_dag_improve` with a budget that
+ *   depends only on the graph's size.
+ *
+ * On OK, `slots[i]` (i < `*out_len` = the number of tasks) is task index `i`'s agent, start and
+ * finish, and `*out_makespan` the largest finish: an array `agentsched_dag_validate` accepts with
+ * that makespan. Ties break by the lowest task index, then the lowest agent; deterministic (the
+ * same bytes on every call). The capacity is checked before anything is computed: a graph
+ * without tasks needs none (`slots` may be NULL; makespan 0).
+ *
+ * Statuses: OK, NULL_POINTER (`dag`, `platform`, `algorithm`, `out_len`, `out_makespan`),
+ * INVALID_ARGUMENT (an unknown name, or one that is not UTF-8: the dag's message lists the
+ * names), DIMENSION_MISMATCH (a matrix platform made for another number of tasks: the message
+ * gives both), BUFFER_TOO_SMALL (`cap` below the number of tasks, or `slots` NULL with tasks:
+ * `*out_len` = number of tasks, nothing else written), POISONED, PANIC. On failure nothing but
+ * that `*out_len` is written.
+ */
+agentsched_status agentsched_dag_schedule(agentsched_dag *dag,
+                                          const agentsched_platform *platform,
+                                          const char *algorithm,
+                                          agentsched_slot *slots,
+                                          size_t cap,
+                                          size_t *out_len,
+                                          double *out_makespan);
+
+/**
+ * The library's strongest schedule within a time limit: HEFT, CPoP and (when it fits in half
+ * the time left) lookahead HEFT, then the local search of `agentsched_dag_improve` on the best
+ * of them for the rest of the time. Ties between the first three go to the earlier in that list.
+ * The makespan is never above HEFT's or CPoP's.
+ *
+ * `time_limit_ms == 0` means no limit: everything runs, the search has `"heft-ls"`'s budget
+ * (which depends only on the graph's size), and the result is deterministic. With a limit the
+ * search runs until the limit (or until the makespan reaches `agentsched_dag_lower_bound`), so
+ * the result may depend on the machine's speed; HEFT and CPoP always run, so a tiny limit is
+ * exceeded by their time.
+ *
+ * On OK the schedule is written as by `agentsched_dag_schedule`, and `*out_algorithm` receives
+ * the name of the method that found it: `"heft"`, `"cpop"` or `"heft-lookahead"`, followed by
+ * `"+ls"` when the search then lowered its makespan (e.g. `"cpop+ls"`). The name is a static
+ * NUL-terminated string: never free it.
+ *
+ * Statuses: OK, NULL_POINTER (`dag`, `platform`, `out_len`, `out_makespan`, `out_algorithm`),
+ * DIMENSION_MISMATCH (a matrix platform made for another number of tasks), BUFFER_TOO_SMALL
+ * (`*out_len` = number of tasks, checked before anything is computed), POISONED, PANIC. On
+ * failure nothing but that `*out_len` is written.
+ */
+agentsched_status agentsched_dag_schedule_best(agentsched_dag *dag,
+                                               const agentsched_platform *platform,
+                                               uint64_t time_limit_ms,
+                                               agentsched_slot *slots,
+                                               size_t cap,
+                                               size_t *out_len,
+                                               double *out_makespan,
+                                               const char **out_algorithm);
+
+/**
+ * Improves a valid schedule by iterated local search: the tasks of the chain that sets the
+ * makespan move to other agents, the whole graph re-timed after each move (insertion-based, as
+ * HEFT), with seeded perturbations when no move helps (the neighbourhood of Wu, Shu and Gu,
+ * IEEE TPDS 12(6), 2001). The result's makespan is never above the start's.
+ *
+ * `start[i]` is task index `i`'s slot (`start_len` must be the number of tasks; read during the
+ * call only; the start's makespan is its largest finish), e.g. from `agentsched_dag_schedule`.
+ * The search stops after `max_evaluations` re-timings, when `time_limit_ms > 0` after that many
+ * milliseconds, or at `agentsched_dag_lower_bound`; with `time_limit_ms == 0` the result is
+ * deterministic for a given `seed`. On OK the schedule is written as by
+ * `agentsched_dag_schedule`; `slots` may be the `start` array itself (it is read in full before
+ * anything is written).
+ *
+ * Statuses: OK, NULL_POINTER (`dag`, `platform`, `out_len`, `out_makespan`, or `start` NULL with
+ * a non-zero length), INVALID_ARGUMENT (a length too large for memory), DIMENSION_MISMATCH
+ * (`start_len` is not the number of tasks, or a matrix platform made for another number of
+ * tasks), INVALID_SCHEDULE (`start` is not a valid schedule: the dag's message names the task
+ * and the rule, as `agentsched_dag_validate`'s), BUFFER_TOO_SMALL (`*out_len` = number of tasks,
+ * checked before the search), POISONED, PANIC. On failure nothing but that `*out_len` is
+ * written.
+ */
+agentsched_status agentsched_dag_improve(agentsched_dag *dag,
+                                         const agentsched_platform *platform,
+                                         const agentsched_slot *start,
+                                         size_t start_len,
+                                         uint64_t max_evaluations,
+                                         uint64_t time_limit_ms,
+                                         uint64_t seed,
+                                         agentsched_slot *slots,
+                                         size_t cap,
+                                         size_t *out_len,
+                                         double *out_makespan);
+
+/**
+ * A lower bound on the makespan of every schedule of `dag` on `platform`, in `*out`: the larger
+ * of the critical path with every task at its fastest agent and no communication, and the work
+ * bound (related agents: total duration / total speed; a time matrix: the sum of the fastest
+ * times / agents). 0 for a graph without tasks. O(V m + E).
+ *
+ * Statuses: OK, NULL_POINTER, DIMENSION_MISMATCH (a matrix platform made for another number of
+ * tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_lower_bound(agentsched_dag *dag,
+                                             const agentsched_platform *platform,
+                                             double *out);
+
+/**
+ * Copies the upward rank of every task, by task index, into `buf`: HEFT's priority,
+ * `rank_u(i) = mean_w(i) + max over successors j of (mean_c(i, j) + rank_u(j))` (`mean_w(i)`
+ * for an exit task; Topcuoglu, Hariri and Wu 2002, eq. 5), where `mean_w` is a task's mean
+ * execution time over the agents and `mean_c` an edge's data times the mean of `1 / link` over
+ * the ordered pairs of distinct agents (0 with one agent). O(V m + E).
+ *
+ * Statuses: OK, NULL_POINTER, DIMENSION_MISMATCH (a matrix platform made for another number of
+ * tasks), BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_upward_ranks(agentsched_dag *dag,
+                                              const agentsched_platform *platform,
+                                              double *buf,
+                                              size_t cap,
+                                              size_t *out_len);
+
+/**
+ * Copies the downward rank of every task, by task index, into `buf`, with the mean costs of
+ * `agentsched_dag_upward_ranks`: `rank_d(i) = max over predecessors j of (rank_d(j) + mean_w(j)
+ * + mean_c(j, i))`, 0 for an entry task (eq. 6). CPoP's priority is `rank_u + rank_d`.
+ * O(V m + E).
+ *
+ * Statuses: OK, NULL_POINTER, DIMENSION_MISMATCH (a matrix platform made for another number of
+ * tasks), BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
+                                                const agentsched_platform *platform,
+                                                double *buf,
+                                                size_t cap,
+                                                size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

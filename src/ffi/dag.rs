@@ -66,11 +66,11 @@ pub struct agentsched_task_graph {
 /// `AGENTSCHED_STATUS_POISONED` except `agentsched_dag_last_error` and `agentsched_dag_free`.
 /// Results (`agentsched_times`) do not borrow the dag: they may outlive it.
 pub struct agentsched_dag {
-    dag: Dag,
+    pub(crate) dag: Dag,
     last_error: String,
     /// Bumped whenever `last_error` is set (see `ffi_boundary!`).
-    error_gen: u64,
-    poisoned: bool,
+    pub(crate) error_gen: u64,
+    pub(crate) poisoned: bool,
 }
 
 /// Earliest and latest times, slack and a critical path of every task of a dag (opaque), by task
@@ -87,7 +87,7 @@ pub struct agentsched_times {
 /// `agentsched_platform_free`. Immutable and without a message store: it may be used by several
 /// calls at once, from several threads, and with several dags; calls read it and never keep it.
 pub struct agentsched_platform {
-    p: Platform,
+    pub(crate) p: Platform,
 }
 
 // The thread-safety claims above rest on these.
@@ -119,18 +119,18 @@ impl agentsched_task_graph {
 }
 
 impl agentsched_dag {
-    fn set_error(&mut self, msg: &str) {
+    pub(crate) fn set_error(&mut self, msg: &str) {
         self.last_error.clear();
         self.last_error.push_str(msg);
         self.error_gen = self.error_gen.wrapping_add(1);
     }
 
-    fn fail(&mut self, e: Error) -> agentsched_status {
+    pub(crate) fn fail(&mut self, e: Error) -> agentsched_status {
         self.set_error(&e.to_string());
         agentsched_status::from(&e)
     }
 
-    fn invalid(&mut self, msg: &str) -> agentsched_status {
+    pub(crate) fn invalid(&mut self, msg: &str) -> agentsched_status {
         self.set_error(msg);
         agentsched_status::InvalidArgument
     }

@@ -19,8 +19,10 @@ mod explain;
 mod mapping;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
+mod dag_schedule;
 
 pub use dag::*;
+pub use dag_schedule::*;
 pub use dispatcher::*;
 pub use explain::*;
 pub use mapping::*;
@@ -465,6 +467,7 @@ mod tests {
         let files = [
             include_str!("mod.rs"),
             include_str!("dag.rs"),
+            include_str!("dag_schedule.rs"),
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
@@ -487,6 +490,6 @@ mod tests {
                 assert!(ok, "{name} does not run inside ffi_boundary!");
             }
         }
-        assert!(exports >= 87, "found only {exports} exports");
+        assert!(exports >= 93, "found only {exports} exports");
     }
 }

@@ -133,6 +133,12 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_platform_free),
     reinterpret_cast<void (*)()>(&agentsched_platform_agents),
     reinterpret_cast<void (*)()>(&agentsched_dag_validate),
+    reinterpret_cast<void (*)()>(&agentsched_dag_schedule),
+    reinterpret_cast<void (*)()>(&agentsched_dag_schedule_best),
+    reinterpret_cast<void (*)()>(&agentsched_dag_improve),
+    reinterpret_cast<void (*)()>(&agentsched_dag_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_dag_upward_ranks),
+    reinterpret_cast<void (*)()>(&agentsched_dag_downward_ranks),
 };
 
 int main() {
