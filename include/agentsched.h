@@ -2193,9 +2193,9 @@ agentsched_status agentsched_dag_upward_ranks(agentsched_dag *dag,
 
 /**
  * Copies the downward rank of every task, by task index, into `buf`, with the mean costs of
- * `agentsched_dag_upward_ranks`: `rank_d(i) = max over predecessors j of (rank_d(j) + mean_w(j)
- * + mean_c(j, i))`, 0 for an entry task (eq. 6). CPoP's priority is `rank_u + rank_d`.
- * O(V m + E).
+ * `agentsched_dag_upward_ranks`:
+ * `rank_d(i) = max over predecessors j of (rank_d(j) + mean_w(j) + mean_c(j, i))`, 0 for an
+ * entry task (eq. 6). CPoP's priority is `rank_u + rank_d`. O(V m + E).
  *
  * Statuses: OK, NULL_POINTER, DIMENSION_MISMATCH (a matrix platform made for another number of
  * tasks), BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
