@@ -321,7 +321,8 @@ fn symbol_list_is_complete() {
 }
 
 /// The C snippets in README.md compile with the strict flags and print what they should: the
-/// dispatcher's (the task it submits is placed), the batch mapping's and the task graph's.
+/// dispatcher's (the task it submits is placed), the batch mapping's, the task graph's and its
+/// fault tolerance's.
 #[test]
 fn readme_c_snippets_build_and_run() {
     let Some(cc) = cc("readme_c_snippets_build_and_run") else {
@@ -332,6 +333,7 @@ fn readme_c_snippets_build_and_run() {
         "task 7 -> agent 1",
         "min-min: makespan 7, machines 0 1 0\nbest: makespan 5, lower bound 5",
         "makespan 7, critical path 1 2 4, slack of task 3: 2",
+        "task 1 expects 2 s; expected makespan 2.5 (expected times give 2); no backup: 0.5",
     ];
     let blocks: Vec<&str> = readme
         .split("```c\n")
