@@ -216,7 +216,8 @@ pub unsafe extern "C" fn agentsched_makespan_options_default(
 ///
 /// `specs` holds one spec per task by task index (`specs_len` = the number of tasks; read during
 /// the call only); `model` is `AGENTSCHED_FAILURE_MODEL_REPLACEMENT` or `_SEQUENTIAL_RETRY`.
-/// O(V + total backups).
+/// Each value lies between the task's shortest and longest possible time, up to rounding (so it
+/// is infinite only if a sequential-retry sum exceeds `DBL_MAX`). O(V + total backups).
 ///
 /// Statuses: OK, NULL_POINTER (also `specs` NULL with a non-zero length; a spec's `backups`
 /// NULL with a non-zero length: the message names the task and `backups`), INVALID_ARGUMENT
