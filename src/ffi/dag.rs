@@ -1,5 +1,5 @@
 //! Task graphs through the C ABI: building and freezing a graph, CPM times and the critical path,
-//! platforms, and checking a schedule.
+//! platforms, and checking a schedule; fault-tolerant expectations in the child module `fault`.
 //!
 //! Shapes: an `agentsched_task_graph` is a mutable builder (each insertion checked, a failed one
 //! changes nothing); `agentsched_dag_new` freezes it into an `agentsched_dag`, which never
@@ -16,6 +16,10 @@ use super::{agentsched_status, ffi_boundary, free_boxed, non_null, slice, write_
 use crate::dag::{Dag, Delays, Platform, Schedule, Slot, TaskGraph, Times, times, times_with};
 use crate::{Error, TaskId};
 use std::ffi::c_char;
+
+// A child module, so that it reads the dag handle's fields without widening their visibility.
+mod fault;
+pub use fault::*;
 
 /// Edge delays on the fixed-duration model: edges are pure precedence (a task may start the
 /// instant its last predecessor finishes).

@@ -465,6 +465,7 @@ mod tests {
         let files = [
             include_str!("mod.rs"),
             include_str!("dag.rs"),
+            include_str!("dag/fault.rs"),
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
@@ -487,6 +488,6 @@ mod tests {
                 assert!(ok, "{name} does not run inside ffi_boundary!");
             }
         }
-        assert!(exports >= 87, "found only {exports} exports");
+        assert!(exports >= 93, "found only {exports} exports");
     }
 }
