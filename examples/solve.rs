@@ -2,36 +2,46 @@
 //! prints one result object per line (per file, per algorithm).
 //!
 //! ```text
-//! cargo run --release --example solve -- [--algorithm NAME] [--time-limit-ms N] [--seed N] FILE...
+//! cargo run --release --example solve -- [--algorithm NAME] [--time-limit-ms N] [--seed N]
+//!     [--gantt OUT.svg] FILE...
 //! ```
 //!
-//! - `NAME` (kebab-case): `olb`, `met`, `mct`, `min-min`, `max-min`, `duplex`, `sufferage`,
-//!   `lpt`, `all` (one line per heuristic) or `best` (the default): `mapping::search::best`,
-//!   every heuristic, the best one improved by iterated local search for the rest of the time
-//!   limit.
+//! - Kind `etc` (`NAME`, kebab-case): `olb`, `met`, `mct`, `min-min`, `max-min`, `duplex`,
+//!   `sufferage`, `lpt`, `all` (one line per heuristic) or `best` (the default):
+//!   `mapping::search::best`, every heuristic, the best one improved by iterated local search
+//!   for the rest of the time limit. `lower_bound` is `mapping::bounds::lower_bound` (the longest
+//!   task's best completion and the Lagrangian dual of the LP relaxation).
+//! - Kind `dag`: `heft`, `cpop`, `heft-lookahead`, `heft-ls`, `all` (one line each) or `best`
+//!   (the default): `dag::best`, HEFT and CPoP, lookahead HEFT when it fits, then the local
+//!   search on the winner for the rest of the time limit (the line's `method` names the winner).
+//!   Each line adds `schedule` (`task`, `machine`, `start`, `end` per task) and `lower_bound` is
+//!   `dag::lower_bound`. Every schedule is checked by `dag::validate` before it is printed.
+//!   `--gantt OUT.svg` draws each schedule as an SVG Gantt chart (`dag::gantt_svg`, critical path
+//!   and communication waits marked); with more than one schedule, `OUT-<instance>-<algorithm>.svg`.
 //! - `--time-limit-ms N` bounds one algorithm's run on one file (default 100 for `best`; the
-//!   heuristics finish in milliseconds). `--seed N` seeds the local search's perturbations.
-//! - Kind `etc` only for now; other kinds are rejected naming `kind`.
+//!   heuristics finish in milliseconds). `--seed N` seeds the etc local search's perturbations.
 //! - Each line: `{"instance","algorithm","objective","elapsed_ns","assignment","lower_bound"}`;
-//!   `elapsed_ns` covers the algorithm alone (after parsing, before printing), `lower_bound` is
-//!   `mapping::bounds::lower_bound` (the longest task's best completion and the Lagrangian dual
-//!   of the LP relaxation, whose first step is the averaging bound).
+//!   `elapsed_ns` covers the algorithm alone (after parsing, before printing).
 //! - Any error (usage, unreadable or malformed file, naming the field) goes to stderr with exit
 //!   code 2.
 
+use agentsched::dag::{self, DagInstance, GanttOptions};
 use agentsched::mapping::search::{self, SearchOptions};
 use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics, instance};
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: solve [--algorithm NAME] [--time-limit-ms N] [--seed N] FILE...
-NAME: olb, met, mct, min-min, max-min, duplex, sufferage, lpt, all, best (default)";
+const USAGE: &str =
+    "usage: solve [--algorithm NAME] [--time-limit-ms N] [--seed N] [--gantt OUT.svg] FILE...
+NAME (etc): olb, met, mct, min-min, max-min, duplex, sufferage, lpt, all, best (default)
+NAME (dag): heft, cpop, heft-lookahead, heft-ls, all, best (default)";
 
 struct Options {
     algorithm: String,
     time_limit_ms: Option<u64>,
     seed: u64,
+    gantt: Option<String>,
     files: Vec<String>,
 }
 
@@ -47,35 +57,173 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let opts = parse_args(std::env::args().skip(1))?;
+    let known = |name: &str| {
+        matches!(name, "all" | "best")
+            || heuristics::by_name(name).is_some()
+            || dag::by_name(name).is_some()
+    };
+    if !known(&opts.algorithm) {
+        return Err(format!("unknown algorithm `{}`\n{USAGE}", opts.algorithm));
+    }
+    let texts = opts
+        .files
+        .iter()
+        .map(|file| {
+            std::fs::read_to_string(file)
+                .map(|text| (file.as_str(), text))
+                .map_err(|e| format!("{file}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Count the charts first: one file and one algorithm draw to the path given as it is.
+    let dag_files = texts.iter().filter(|(_, t)| kind(t) == Some("dag")).count();
+    let per_file = if opts.algorithm == "all" {
+        dag::ALGORITHMS.len()
+    } else {
+        1
+    };
+    let single_chart = dag_files * per_file == 1;
+    for (file, text) in &texts {
+        match kind(text) {
+            Some("dag") => {
+                let instance = dag::parse_dag(text).map_err(|e| format!("{file}: {e}"))?;
+                solve_dag(file, &instance, &opts, single_chart)?;
+            }
+            _ => solve_etc(file, text, &opts)?,
+        }
+    }
+    Ok(())
+}
+
+/// The instance's `kind`, if the text is a JSON object that has one.
+fn kind(text: &str) -> Option<&'static str> {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        kind: Option<String>,
+    }
+    match serde_json::from_str::<Kind>(text).ok()?.kind.as_deref() {
+        Some("dag") => Some("dag"),
+        Some("etc") => Some("etc"),
+        _ => None,
+    }
+}
+
+fn solve_etc(file: &str, text: &str, opts: &Options) -> Result<(), String> {
     let algorithms: Vec<&str> = match opts.algorithm.as_str() {
         "all" => heuristics::ALL.iter().map(|&(n, _)| n).collect(),
         "best" => vec!["best"],
         name if heuristics::by_name(name).is_some() => vec![name],
-        other => return Err(format!("unknown algorithm `{other}`\n{USAGE}")),
-    };
-    for file in &opts.files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let instance = instance::parse_etc(&text).map_err(|e| format!("{file}: {e}"))?;
-        let (name, etc) = (instance.name, instance.etc);
-        // Ascent steps scaled to the instance: about 2e7 multiply-adds at most.
-        let steps = (20_000_000 / (etc.tasks() * etc.machines()).max(1)).clamp(10, 3000);
-        let lower_bound = bounds::lower_bound(&etc, steps).best;
-        for &algorithm in &algorithms {
-            let start = Instant::now();
-            let mapping = solve(&etc, algorithm, &opts);
-            let elapsed_ns = start.elapsed().as_nanos() as u64;
-            let line = json!({
-                "instance": name,
-                "algorithm": algorithm,
-                "objective": mapping.makespan,
-                "elapsed_ns": elapsed_ns,
-                "assignment": mapping.assignment,
-                "lower_bound": lower_bound,
-            });
-            println!("{line}");
+        other => {
+            return Err(format!(
+                "{file}: algorithm `{other}` does not apply to kind etc"
+            ));
         }
+    };
+    let instance = instance::parse_etc(text).map_err(|e| format!("{file}: {e}"))?;
+    let (name, etc) = (instance.name, instance.etc);
+    // Ascent steps scaled to the instance: about 2e7 multiply-adds at most.
+    let steps = (20_000_000 / (etc.tasks() * etc.machines()).max(1)).clamp(10, 3000);
+    let lower_bound = bounds::lower_bound(&etc, steps).best;
+    for &algorithm in &algorithms {
+        let start = Instant::now();
+        let mapping = solve(&etc, algorithm, opts);
+        let elapsed_ns = start.elapsed().as_nanos() as u64;
+        let line = json!({
+            "instance": name,
+            "algorithm": algorithm,
+            "objective": mapping.makespan,
+            "elapsed_ns": elapsed_ns,
+            "assignment": mapping.assignment,
+            "lower_bound": lower_bound,
+        });
+        println!("{line}");
     }
     Ok(())
+}
+
+fn solve_dag(
+    file: &str,
+    inst: &DagInstance,
+    opts: &Options,
+    single_chart: bool,
+) -> Result<(), String> {
+    let algorithms: Vec<&str> = match opts.algorithm.as_str() {
+        "all" => dag::ALGORITHMS.iter().map(|&(n, _)| n).collect(),
+        "best" => vec!["best"],
+        name if dag::by_name(name).is_some() => vec![name],
+        other => {
+            return Err(format!(
+                "{file}: algorithm `{other}` does not apply to kind dag"
+            ));
+        }
+    };
+    let (d, p) = (&inst.dag, &inst.platform);
+    let err = |e: agentsched::Error| format!("{file}: {e}");
+    let lower_bound = dag::lower_bound(d, p).map_err(err)?;
+    for &algorithm in &algorithms {
+        let start = Instant::now();
+        let (schedule, method) = match dag::by_name(algorithm) {
+            Some(run) => (run(d, p).map_err(err)?, algorithm),
+            None => {
+                let limit = Duration::from_millis(opts.time_limit_ms.unwrap_or(100));
+                let b = dag::best(d, p, Some(limit)).map_err(err)?;
+                (b.schedule, b.algorithm)
+            }
+        };
+        let elapsed_ns = start.elapsed().as_nanos() as u64;
+        // The checker of FORMAT, before anything is printed.
+        let makespan = dag::validate(d, p, &schedule).map_err(err)?;
+        let slots: Vec<_> = schedule
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(t, s)| json!({"task": t, "machine": s.agent, "start": s.start, "end": s.finish}))
+            .collect();
+        let line = json!({
+            "instance": inst.name,
+            "algorithm": algorithm,
+            "method": method,
+            "objective": makespan,
+            "elapsed_ns": elapsed_ns,
+            "assignment": schedule.slots.iter().map(|s| s.agent).collect::<Vec<_>>(),
+            "schedule": slots,
+            "lower_bound": lower_bound,
+        });
+        if let Some(path) = &opts.gantt {
+            let path = if single_chart {
+                path.clone()
+            } else {
+                chart_path(path, &inst.name, algorithm)
+            };
+            let options = GanttOptions {
+                title: Some(format!("{} - {method}", inst.name)),
+                arrows: d.edge_count() <= 5_000,
+                ..GanttOptions::default()
+            };
+            let svg = dag::gantt_svg(d, p, &schedule, &options).map_err(err)?;
+            std::fs::write(&path, svg).map_err(|e| format!("{path}: {e}"))?;
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `out.svg` -> `out-<instance>-<algorithm>.svg`, the instance name reduced to safe characters.
+fn chart_path(path: &str, instance: &str, algorithm: &str) -> String {
+    let safe: String = instance
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let (stem, ext) = match path.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && !e.contains('/') => (s, e),
+        _ => (path, "svg"),
+    };
+    format!("{stem}-{safe}-{algorithm}.{ext}")
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -83,6 +231,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
         algorithm: "best".to_string(),
         time_limit_ms: None,
         seed: 0,
+        gantt: None,
         files: Vec::new(),
     };
     let mut args = args.peekable();
@@ -111,6 +260,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                     .parse()
                     .map_err(|_| format!("--seed: `{v}` is not a non-negative integer"))?;
             }
+            "--gantt" => opts.gantt = Some(value("--gantt")?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             "--" => opts.files.extend(args.by_ref()),
             f if f.starts_with("--") => return Err(format!("unknown option `{f}`\n{USAGE}")),

@@ -14,11 +14,13 @@
  * truthful (a length larger than the memory behind the pointer cannot be detected).
  *
  * Ownership: handles returned through an out-parameter belong to the caller until their _free;
- * strings returned as const char * (agentsched_version, agentsched_status_str) are static.
+ * strings returned as const char * (agentsched_version, agentsched_status_str, the algorithm
+ * named by agentsched_dag_schedule_best) are static.
  *
  * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default,
  * agentsched_dispatcher_new, agentsched_etc_new, agentsched_balance, agentsched_plan_migration,
- * agentsched_task_graph_new and agentsched_platform_related/_matrix are thread-safe. Calls on one
+ * agentsched_task_graph_new, agentsched_platform_related/_matrix and
+ * agentsched_makespan_options_default are thread-safe. Calls on one
  * agentsched_dispatcher, one agentsched_etc, one agentsched_task_graph or one agentsched_dag must
  * not overlap (the handle may move between threads); distinct handles are independent. Results
  * (agentsched_explanation, agentsched_mapping, agentsched_balance_result,
@@ -273,6 +275,30 @@
  * makespan).
  */
 #define AGENTSCHED_TIMES_SLACK 4
+
+/**
+ * Failure model: a failure is known at once (the agent is down when the task reaches it), so a
+ * failed attempt costs nothing and the task takes the time of the attempt that succeeds. The
+ * issue's model: with one backup that never fails, `(1 - f) * p + f * p_b`.
+ */
+#define AGENTSCHED_FAILURE_MODEL_REPLACEMENT 0
+
+/**
+ * Failure model: a failure is found only at the end of an attempt, so the task takes the sum of
+ * the times of every attempt made, the successful one included.
+ */
+#define AGENTSCHED_FAILURE_MODEL_SEQUENTIAL_RETRY 1
+
+/**
+ * How an expected makespan was computed (`agentsched_makespan_estimate.method`): every
+ * scenario enumerated and weighted by its probability.
+ */
+#define AGENTSCHED_MAKESPAN_EXACT 0
+
+/**
+ * How an expected makespan was computed: a seeded Monte Carlo simulation.
+ */
+#define AGENTSCHED_MAKESPAN_MONTE_CARLO 1
 
 /**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
@@ -1129,6 +1155,121 @@ typedef struct {
    */
   double finish;
 } agentsched_slot;
+
+/**
+ * Options of `agentsched_dag_expected_makespan` (`agentsched_makespan_options_default` fills
+ * the defaults).
+ */
+typedef struct {
+  /**
+   * Enumerate every scenario when there are at most this many (the product over tasks of the
+   * number of outcomes each can have); simulate otherwise. 0 always simulates. Default 65536.
+   */
+  uint64_t max_scenarios;
+  /**
+   * Monte Carlo samples, at least 2 when the simulation runs. Default 10000.
+   */
+  uint64_t samples;
+  /**
+   * Seed of the simulation's random numbers: same seed, same estimate. Default 0.
+   */
+  uint64_t seed;
+} agentsched_makespan_options;
+
+/**
+ * One backup attempt of a task, tried when every earlier attempt has failed.
+ */
+typedef struct {
+  /**
+   * How long the attempt takes: finite, >= 0.
+   */
+  double time;
+  /**
+   * Probability that the attempt fails: in [0, 1].
+   */
+  double failure;
+} agentsched_backup;
+
+/**
+ * How one task may fail and what takes over. All zeros (`{0}`) is a task that never fails, runs
+ * the dag's duration and has no backup.
+ */
+typedef struct {
+  /**
+   * Probability that the primary attempt fails: in [0, 1].
+   */
+  double failure;
+  /**
+   * Whether the primary attempt takes `time` instead of the task's duration in the dag.
+   */
+  bool has_time;
+  /**
+   * The primary attempt's time (finite, >= 0) when `has_time`; ignored otherwise (any value,
+   * NaN included).
+   */
+  double time;
+  /**
+   * The backups, in the order they are tried; may be NULL when `backups_len` is 0. Read
+   * during the call only.
+   */
+  const agentsched_backup *backups;
+  /**
+   * Number of backups at `backups`.
+   */
+  size_t backups_len;
+} agentsched_fault_spec;
+
+/**
+ * The expected makespan under the fault model, conditional on the graph completing.
+ */
+typedef struct {
+  /**
+   * The expected makespan (exact, or the sample mean).
+   */
+  double mean;
+  /**
+   * Standard deviation of the makespan itself (exact, or the sample standard deviation).
+   */
+  double std_dev;
+  /**
+   * Standard error of `mean`: 0 when exact, `std_dev / sqrt(samples)` when simulated.
+   */
+  double std_error;
+  /**
+   * Lower end of the 95% interval, `mean - 1.96 std_error` (normal approximation).
+   */
+  double low;
+  /**
+   * Upper end of the 95% interval, `mean + 1.96 std_error`.
+   */
+  double high;
+  /**
+   * `AGENTSCHED_MAKESPAN_EXACT` or `AGENTSCHED_MAKESPAN_MONTE_CARLO`.
+   */
+  uint32_t method;
+  /**
+   * Scenarios enumerated (exact) or samples drawn (Monte Carlo).
+   */
+  uint64_t evaluated;
+  /**
+   * The simulation's seed (Monte Carlo); 0 when exact.
+   */
+  uint64_t seed;
+  /**
+   * The makespan of the expected durations: a lower bound on the exact expectation (Jensen's
+   * inequality). A simulated `mean` may fall below it by sampling error.
+   */
+  double lower_bound;
+  /**
+   * The makespan with every task at its longest possible time: an upper bound on every
+   * scenario's makespan.
+   */
+  double upper_bound;
+  /**
+   * Probability that every task completes (the condition of `mean`).
+   */
+  double completion_probability;
+} agentsched_makespan_estimate;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2063,6 +2204,116 @@ agentsched_status agentsched_dag_validate(agentsched_dag *h,
                                           size_t slots_len,
                                           double makespan,
                                           double *out_makespan);
+
+/**
+ * Fills `*out` with the default options of `agentsched_dag_expected_makespan`: enumerate up to
+ * 65536 scenarios, otherwise simulate 10000 samples with seed 0.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_makespan_options_default(agentsched_makespan_options *out);
+
+/**
+ * Copies each task's expected duration under the fault model, by task index, into `buf`:
+ * `sum_k P_k t_k` over the attempts `k` (`P_k` = the probability that attempt `k` is the one
+ * that succeeds, `t_k` its time under `model`), conditional on the task completing (divided by
+ * `sum_k P_k` when every attempt may fail). With one backup that never fails and
+ * `AGENTSCHED_FAILURE_MODEL_REPLACEMENT` this is `(1 - f) * p + f * p_b`, with exactly those
+ * floating-point operations.
+ *
+ * `specs` holds one spec per task by task index (`specs_len` = the number of tasks; read during
+ * the call only); `model` is `AGENTSCHED_FAILURE_MODEL_REPLACEMENT` or `_SEQUENTIAL_RETRY`.
+ * Each value lies between the task's shortest and longest possible time, up to rounding (so it
+ * is infinite only if a sequential-retry sum exceeds `DBL_MAX`). O(V + total backups).
+ *
+ * Statuses: OK, NULL_POINTER (also `specs` NULL with a non-zero length; a spec's `backups`
+ * NULL with a non-zero length: the message names the task and `backups`), INVALID_ARGUMENT
+ * (unknown `model`, a length too large for memory), DIMENSION_MISMATCH (`specs_len`),
+ * INVALID_NUMBER (the message names the lowest task index with a probability outside [0, 1] or
+ * a time negative or not finite, and the field, e.g. "task task#3: fault spec
+ * `backups[0].failure`: must be a probability in [0, 1], got 1.5"; or a task whose every attempt
+ * fails with probability 1), BUFFER_TOO_SMALL (`*out_len` = number of tasks), POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_expected_durations(agentsched_dag *h,
+                                                    const agentsched_fault_spec *specs,
+                                                    size_t specs_len,
+                                                    uint32_t model,
+                                                    double *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Computes the expected schedule: earliest and latest start and finish, slack and a critical
+ * path (as `agentsched_dag_times_with`) on the expected durations of
+ * `agentsched_dag_expected_durations`. On OK `*out` receives times to free with
+ * `agentsched_times_free`; their makespan and every earliest time are lower bounds on the
+ * expectation of the random ones (Jensen's inequality; `agentsched_dag_expected_makespan` gives
+ * the true expected makespan). `delays` is `AGENTSCHED_DELAYS_NONE` or `AGENTSCHED_DELAYS_DATA`.
+ * O(V + E + total backups).
+ *
+ * Statuses: as `agentsched_dag_expected_durations` (INVALID_ARGUMENT also for an unknown
+ * `delays`; INVALID_NUMBER also when a sequential-retry sum overflows to infinity), without
+ * BUFFER_TOO_SMALL.
+ */
+agentsched_status agentsched_dag_expected_times(agentsched_dag *h,
+                                                const agentsched_fault_spec *specs,
+                                                size_t specs_len,
+                                                uint32_t model,
+                                                uint32_t delays,
+                                                agentsched_times **out);
+
+/**
+ * The probability that the whole graph completes without using any backup, every primary
+ * attempt succeeding: `prod_i (1 - failure_i)`, multiplied in task-index order from 1, in
+ * `*out` (unconditional; it may underflow to 0 on huge graphs). The specs are validated as in
+ * `agentsched_dag_expected_durations`, but a task whose attempts all fail is not an error here.
+ * O(V + total backups).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
+ * DIMENSION_MISMATCH (`specs_len`), INVALID_NUMBER (the message names the task and the field),
+ * POISONED, PANIC.
+ */
+agentsched_status agentsched_dag_no_backup_probability(agentsched_dag *h,
+                                                       const agentsched_fault_spec *specs,
+                                                       size_t specs_len,
+                                                       double *out);
+
+/**
+ * The probability that every task completes, `prod_i (1 - q_i)` with `q_i` the probability that
+ * every attempt of task `i` fails, in `*out`: 1 when every task's last attempt never fails, 0
+ * when some task's attempts all fail with probability 1 (not an error here). Every expectation
+ * of this module is conditional on this event. O(V + total backups).
+ *
+ * Statuses: as `agentsched_dag_no_backup_probability`.
+ */
+agentsched_status agentsched_dag_completion_probability(agentsched_dag *h,
+                                                        const agentsched_fault_spec *specs,
+                                                        size_t specs_len,
+                                                        double *out);
+
+/**
+ * The expected makespan under the fault model, conditional on the graph completing, in `*out`.
+ *
+ * A scenario fixes which attempt completes each task; its makespan is the longest path with
+ * those times (and the edges' data with `AGENTSCHED_DELAYS_DATA`). When the scenarios (the
+ * product over tasks of the outcomes each can have) number at most `options->max_scenarios`,
+ * every one is evaluated and the result is exact (`std_error` 0); otherwise `options->samples`
+ * scenarios are drawn with `options->seed` and the result is their mean, with its standard
+ * error and a 95% interval (same seed, same result). `options` may be NULL (the defaults of
+ * `agentsched_makespan_options_default`). Both report the makespan of the expected durations
+ * (a lower bound) and of the longest times (an upper bound). Deterministic. O(V + E + total
+ * backups) per scenario or sample.
+ *
+ * Statuses: as `agentsched_dag_expected_times`, and INVALID_CONFIG (the simulation runs with
+ * `samples` < 2; the message names `samples`).
+ */
+agentsched_status agentsched_dag_expected_makespan(agentsched_dag *h,
+                                                   const agentsched_fault_spec *specs,
+                                                   size_t specs_len,
+                                                   uint32_t model,
+                                                   uint32_t delays,
+                                                   const agentsched_makespan_options *options,
+                                                   agentsched_makespan_estimate *out);
 
 /**
  * Schedules every task of `dag` on `platform` with the list-scheduling algorithm named

@@ -1,5 +1,7 @@
 //! The C ABI, from C: builds the C test suites (`tests/c/abi_test.c` for the dispatcher,
-//! `tests/c/mapping_test.c` for batch mapping, `tests/c/dag_test.c` for task graphs, `tests/c/dag_schedule_test.c` for their list schedules), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
+//! `tests/c/mapping_test.c` for batch mapping, `tests/c/dag_test.c` for task graphs,
+//! `tests/c/dag_fault_test.c` for their fault-tolerant expectations,
+//! `tests/c/dag_schedule_test.c` for their list schedules), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
 //!
@@ -157,10 +159,11 @@ fn build_c(cc: &str, src: &str, link: Link) -> PathBuf {
 }
 
 /// The C test suites; together they call every export.
-const SUITES: [&str; 4] = [
+const SUITES: [&str; 5] = [
     "tests/c/abi_test.c",
     "tests/c/mapping_test.c",
     "tests/c/dag_test.c",
+    "tests/c/dag_fault_test.c",
     "tests/c/dag_schedule_test.c",
 ];
 
@@ -218,13 +221,23 @@ fn c_dag_suite_shared() {
 }
 
 #[test]
+fn c_dag_fault_suite_static() {
+    c_suite("c_dag_fault_suite_static", SUITES[3], Link::Static);
+}
+
+#[test]
+fn c_dag_fault_suite_shared() {
+    c_suite("c_dag_fault_suite_shared", SUITES[3], Link::Shared);
+}
+
+#[test]
 fn c_dag_schedule_suite_static() {
-    c_suite("c_dag_schedule_suite_static", SUITES[3], Link::Static);
+    c_suite("c_dag_schedule_suite_static", SUITES[4], Link::Static);
 }
 
 #[test]
 fn c_dag_schedule_suite_shared() {
-    c_suite("c_dag_schedule_suite_shared", SUITES[3], Link::Shared);
+    c_suite("c_dag_schedule_suite_shared", SUITES[4], Link::Shared);
 }
 
 #[test]
@@ -321,7 +334,7 @@ fn symbol_list_is_complete() {
 
 /// The C snippets in README.md compile with the strict flags and print what they should: the
 /// dispatcher's (the task it submits is placed), the batch mapping's, the task graph's and its
-/// schedules'.
+/// fault tolerance's and its schedules'.
 #[test]
 fn readme_c_snippets_build_and_run() {
     let Some(cc) = cc("readme_c_snippets_build_and_run") else {
@@ -332,6 +345,7 @@ fn readme_c_snippets_build_and_run() {
         "task 7 -> agent 1",
         "min-min: makespan 7, machines 0 1 0\nbest: makespan 5, lower bound 5",
         "makespan 7, critical path 1 2 4, slack of task 3: 2",
+        "task 1 expects 2 s; expected makespan 2.5 (expected times give 2); no backup: 0.5",
         "heft: makespan 6, agents 1 1 1 0\nbest: makespan 6 (heft), lower bound 4.66667",
     ];
     let blocks: Vec<&str> = readme

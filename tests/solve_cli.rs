@@ -220,3 +220,196 @@ fn malformed_input_names_the_field_and_exits_2() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn dag_data(name: &str) -> String {
+    Path::new(ROOT)
+        .join("tests/testdata/dag")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A related-machines instance read straight from its JSON: `(speeds, links, costs, edges)`.
+type DagFile = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>, Vec<(usize, usize, f64)>);
+
+fn load_dag(path: &str) -> DagFile {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let f = |x: &Value| x.as_f64().unwrap();
+    let speeds = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| f(&m["speed"]))
+        .collect();
+    let links = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(f).collect())
+        .collect();
+    let costs = v["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| f(&t["cost"]))
+        .collect();
+    let edges = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let i = |k: &str| e[k].as_u64().unwrap() as usize;
+            (i("from"), i("to"), f(&e["data"]))
+        })
+        .collect();
+    (speeds, links, costs, edges)
+}
+
+/// Checks one printed dag result against FORMAT's rules, from the instance file alone, and
+/// returns `(algorithm, objective)`.
+fn check_dag_line(line: &str, inst: &DagFile) -> (String, f64) {
+    let (speeds, links, costs, edges) = inst;
+    let v: Value = serde_json::from_str(line).unwrap();
+    let schedule = v["schedule"].as_array().expect("a schedule");
+    assert_eq!(schedule.len(), costs.len());
+    let mut slot = vec![(0usize, 0.0f64, 0.0f64); costs.len()];
+    for s in schedule {
+        let t = s["task"].as_u64().unwrap() as usize;
+        let p = s["machine"].as_u64().unwrap() as usize;
+        slot[t] = (p, s["start"].as_f64().unwrap(), s["end"].as_f64().unwrap());
+    }
+    let assignment: Vec<usize> = v["assignment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
+    let eps = 1e-9;
+    let mut makespan = 0.0f64;
+    for (t, &(p, s, e)) in slot.iter().enumerate() {
+        assert_eq!(assignment[t], p);
+        assert!(
+            s >= 0.0 && (e - s - costs[t] / speeds[p]).abs() < eps,
+            "task {t}: {s}..{e}"
+        );
+        makespan = makespan.max(e);
+    }
+    for &(u, w, data) in edges {
+        let (pu, _, eu) = slot[u];
+        let (pw, sw, _) = slot[w];
+        let comm = if pu == pw { 0.0 } else { data / links[pu][pw] };
+        assert!(
+            sw >= eu + comm - eps,
+            "edge {u}->{w}: starts {sw}, data at {}",
+            eu + comm
+        );
+    }
+    for a in 0..slot.len() {
+        for b in a + 1..slot.len() {
+            let ((pa, sa, ea), (pb, sb, eb)) = (slot[a], slot[b]);
+            assert!(
+                pa != pb || ea <= sb + eps || eb <= sa + eps,
+                "tasks {a} and {b} overlap"
+            );
+        }
+    }
+    let objective = v["objective"].as_f64().unwrap();
+    assert!(
+        (objective - makespan).abs() < eps,
+        "{objective} != {makespan}"
+    );
+    assert!(v["lower_bound"].as_f64().unwrap() <= objective + eps);
+    assert!(v["elapsed_ns"].as_u64().is_some());
+    (v["algorithm"].as_str().unwrap().to_string(), objective)
+}
+
+#[test]
+fn dag_all_prints_checked_schedules_and_best_beats_heft_and_cpop() {
+    let path = dag_data("topcuoglu-related.json");
+    let inst = load_dag(&path);
+    let out = run(&["--algorithm", "all", &path]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<(String, f64)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| check_dag_line(l, &inst))
+        .collect();
+    let names: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["heft", "cpop", "heft-lookahead", "heft-ls"]);
+    let out = run(&["--time-limit-ms", "50", &path]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (name, best) = check_dag_line(stdout.trim(), &inst);
+    assert_eq!(name, "best");
+    assert!(best <= lines[0].1 && best <= lines[1].1);
+}
+
+#[test]
+fn dag_gantt_writes_one_chart_per_schedule() {
+    let dir = std::env::temp_dir().join(format!("agentsched-solve-gantt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dag_data("topcuoglu-related.json");
+    let one = dir.join("one.svg");
+    let out = run(&[
+        "--algorithm",
+        "heft",
+        "--gantt",
+        one.to_str().unwrap(),
+        &path,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&one).unwrap();
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        svg.matches("class=\"task\"").count() + svg.matches("class=\"task critical\"").count(),
+        10
+    );
+    let many = dir.join("many.svg");
+    let out = run(&[
+        "--algorithm",
+        "all",
+        "--gantt",
+        many.to_str().unwrap(),
+        &path,
+    ]);
+    assert!(out.status.success());
+    for a in ["heft", "cpop", "heft-lookahead", "heft-ls"] {
+        let f = dir.join(format!("many-topcuoglu-related-10x3-{a}.svg"));
+        assert!(f.exists(), "{}", f.display());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn dag_errors_exit_2_naming_the_problem() {
+    let dir = std::env::temp_dir().join(format!("agentsched-solve-dag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cyclic = dir.join("cyclic.json");
+    std::fs::write(
+        &cyclic,
+        r#"{"format":"agentsched-bench/1","kind":"dag","name":"c","machines":[{"speed":1.0}],
+           "links":[[0.0]],"tasks":[{"cost":1.0},{"cost":1.0},{"cost":1.0}],
+           "edges":[{"from":0,"to":1,"data":0.0},{"from":1,"to":2,"data":0.0},
+                    {"from":2,"to":1,"data":0.0}]}"#,
+    )
+    .unwrap();
+    let out = run(&[cyclic.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cycle") && err.contains("task#1"), "{err}");
+    let path = dag_data("topcuoglu-related.json");
+    let out = run(&["--algorithm", "min-min", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to kind dag"));
+    let out = run(&["--algorithm", "heft", &data("u_c_hihi-0.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -174,17 +174,17 @@ fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
             makespan = f;
         }
     }
-    // Backward over successor lists, built from the end: `lst_rev[k]` is the task at position
-    // `n - 1 - k`.
-    let mut lst_rev: Vec<f64> = Vec::with_capacity(n);
-    let mut lft_rev: Vec<f64> = Vec::with_capacity(n);
+    // Backward over successor lists. `vec![0.0; n]` comes from the allocator already zeroed
+    // (fresh pages), so writing from the end costs no extra pass.
+    let mut lst = vec![0.0f64; n];
+    let mut lft = vec![0.0f64; n];
     for v in (0..n).rev() {
         let r = c.succ_off[v] as usize..c.succ_off[v + 1] as usize;
         let mut l = makespan;
         match delays {
             Delays::None => {
                 for &w in &c.succ[r] {
-                    let x = lst_rev[n - 1 - w as usize];
+                    let x = lst[w as usize];
                     if x < l {
                         l = x;
                     }
@@ -192,19 +192,16 @@ fn compute(dag: &Dag, d: &[f64], delays: Delays) -> Times {
             }
             Delays::Data => {
                 for (&w, &lag) in c.succ[r.clone()].iter().zip(&c.succ_data[r]) {
-                    let x = lst_rev[n - 1 - w as usize] - lag;
+                    let x = lst[w as usize] - lag;
                     if x < l {
                         l = x;
                     }
                 }
             }
         }
-        lft_rev.push(l);
-        lst_rev.push(l - d[v]);
+        lft[v] = l;
+        lst[v] = l - d[v];
     }
-    lst_rev.reverse();
-    lft_rev.reverse();
-    let (lst, lft) = (lst_rev, lft_rev);
     let path = critical_path(dag, &eft, delays);
     let (est, eft, lst, lft) = if c.identity {
         (est, eft, lst, lft)

@@ -1,5 +1,6 @@
 //! Task graphs through the C ABI: building and freezing a graph, CPM times and the critical path,
-//! platforms, and checking a schedule.
+//! platforms, and checking a schedule; fault-tolerant expectations in the child module `fault`,
+//! list schedules (HEFT, CPoP, ...) in the child module `schedule`.
 //!
 //! Shapes: an `agentsched_task_graph` is a mutable builder (each insertion checked, a failed one
 //! changes nothing); `agentsched_dag_new` freezes it into an `agentsched_dag`, which never
@@ -16,6 +17,12 @@ use super::{agentsched_status, ffi_boundary, free_boxed, non_null, slice, write_
 use crate::dag::{Dag, Delays, Platform, Schedule, Slot, TaskGraph, Times, times, times_with};
 use crate::{Error, TaskId};
 use std::ffi::c_char;
+
+// Child modules, so that they read the dag handle's fields without widening their visibility.
+mod fault;
+mod schedule;
+pub use fault::*;
+pub use schedule::*;
 
 /// Edge delays on the fixed-duration model: edges are pure precedence (a task may start the
 /// instant its last predecessor finishes).
@@ -66,11 +73,11 @@ pub struct agentsched_task_graph {
 /// `AGENTSCHED_STATUS_POISONED` except `agentsched_dag_last_error` and `agentsched_dag_free`.
 /// Results (`agentsched_times`) do not borrow the dag: they may outlive it.
 pub struct agentsched_dag {
-    pub(crate) dag: Dag,
+    dag: Dag,
     last_error: String,
     /// Bumped whenever `last_error` is set (see `ffi_boundary!`).
-    pub(crate) error_gen: u64,
-    pub(crate) poisoned: bool,
+    error_gen: u64,
+    poisoned: bool,
 }
 
 /// Earliest and latest times, slack and a critical path of every task of a dag (opaque), by task
@@ -87,7 +94,7 @@ pub struct agentsched_times {
 /// `agentsched_platform_free`. Immutable and without a message store: it may be used by several
 /// calls at once, from several threads, and with several dags; calls read it and never keep it.
 pub struct agentsched_platform {
-    pub(crate) p: Platform,
+    p: Platform,
 }
 
 // The thread-safety claims above rest on these.
@@ -119,18 +126,18 @@ impl agentsched_task_graph {
 }
 
 impl agentsched_dag {
-    pub(crate) fn set_error(&mut self, msg: &str) {
+    fn set_error(&mut self, msg: &str) {
         self.last_error.clear();
         self.last_error.push_str(msg);
         self.error_gen = self.error_gen.wrapping_add(1);
     }
 
-    pub(crate) fn fail(&mut self, e: Error) -> agentsched_status {
+    fn fail(&mut self, e: Error) -> agentsched_status {
         self.set_error(&e.to_string());
         agentsched_status::from(&e)
     }
 
-    pub(crate) fn invalid(&mut self, msg: &str) -> agentsched_status {
+    fn invalid(&mut self, msg: &str) -> agentsched_status {
         self.set_error(msg);
         agentsched_status::InvalidArgument
     }

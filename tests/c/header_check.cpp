@@ -43,6 +43,10 @@ static_assert(plain<agentsched_migration_options>(), "agentsched_migration_optio
 static_assert(plain<agentsched_migration_summary>(), "agentsched_migration_summary is a plain C struct");
 static_assert(plain<agentsched_move>(), "agentsched_move is a plain C struct");
 static_assert(plain<agentsched_slot>(), "agentsched_slot is a plain C struct");
+static_assert(plain<agentsched_backup>(), "agentsched_backup is a plain C struct");
+static_assert(plain<agentsched_fault_spec>(), "agentsched_fault_spec is a plain C struct");
+static_assert(plain<agentsched_makespan_options>(), "makespan options are a plain C struct");
+static_assert(plain<agentsched_makespan_estimate>(), "makespan estimate is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -139,6 +143,12 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dag_lower_bound),
     reinterpret_cast<void (*)()>(&agentsched_dag_upward_ranks),
     reinterpret_cast<void (*)()>(&agentsched_dag_downward_ranks),
+    reinterpret_cast<void (*)()>(&agentsched_makespan_options_default),
+    reinterpret_cast<void (*)()>(&agentsched_dag_expected_durations),
+    reinterpret_cast<void (*)()>(&agentsched_dag_expected_times),
+    reinterpret_cast<void (*)()>(&agentsched_dag_no_backup_probability),
+    reinterpret_cast<void (*)()>(&agentsched_dag_completion_probability),
+    reinterpret_cast<void (*)()>(&agentsched_dag_expected_makespan),
 };
 
 int main() {
@@ -177,8 +187,19 @@ int main() {
   agentsched_task_graph_free(g);
   if (s != AGENTSCHED_STATUS_OK) return 1;
   s = agentsched_dag_times(dag, AGENTSCHED_DELAYS_NONE, &t);
+  // Task 1 fails half the time and a backup takes 4: 0.5 * 2 + 0.5 * 4 = 3.
+  const agentsched_backup backup{4.0, 0.0};
+  agentsched_fault_spec specs[2]{};
+  specs[0].failure = 0.5;
+  specs[0].backups = &backup;
+  specs[0].backups_len = 1;
+  double expected[2] = {0.0, 0.0};
+  std::size_t n = 0;
+  agentsched_status fs = agentsched_dag_expected_durations(
+      dag, specs, 2, AGENTSCHED_FAILURE_MODEL_REPLACEMENT, expected, 2, &n);
   agentsched_dag_free(dag);
-  if (s != AGENTSCHED_STATUS_OK) return 1;
+  if (s != AGENTSCHED_STATUS_OK || fs != AGENTSCHED_STATUS_OK) return 1;
+  if (n != 2 || expected[0] != 3.0 || expected[1] != 3.0) return 1;
   s = agentsched_times_makespan(t, &makespan);
   agentsched_times_free(t);
   if (s != AGENTSCHED_STATUS_OK || makespan != 5.0) return 1;

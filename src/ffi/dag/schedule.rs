@@ -9,14 +9,14 @@
 //! task count before anything is computed, so a size probe (`slots` NULL, `cap` 0) costs nothing.
 //! No logic lives here: only conversion.
 
-use super::dag::{agentsched_dag, agentsched_platform, agentsched_slot};
-use super::dispatcher::handle;
-use super::{agentsched_status, cstr, ffi_boundary, non_null, slice, write_items};
+use super::{agentsched_dag, agentsched_platform, agentsched_slot};
 use crate::Error;
 use crate::dag::{
     ALGORITHMS, Exec, ImproveOptions, Platform, Schedule, Slot, best, by_name, downward_ranks,
     improve, lower_bound, upward_ranks,
 };
+use crate::ffi::dispatcher::handle;
+use crate::ffi::{agentsched_status, cstr, ffi_boundary, non_null, slice, write_items};
 use std::ffi::{CStr, c_char};
 use std::time::Duration;
 
@@ -457,7 +457,7 @@ pub unsafe extern "C" fn agentsched_dag_downward_ranks(
 
 #[cfg(test)]
 mod tests {
-    use super::super::dag::{
+    use super::super::{
         agentsched_dag_free, agentsched_dag_last_error, agentsched_dag_new,
         agentsched_dag_validate, agentsched_platform_free, agentsched_platform_matrix,
         agentsched_task_graph_add_edge, agentsched_task_graph_add_task, agentsched_task_graph_free,
