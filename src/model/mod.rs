@@ -129,7 +129,8 @@ pub(crate) fn check_positive(field: &'static str, value: f64) -> crate::Result<f
     Ok(v)
 }
 
-/// A small, fast, deterministic hasher (the FxHash mix used by rustc) for maps keyed by ids.
+/// A small, fast, deterministic hasher (the FxHash mix used by rustc, with rustc-hash 2's final
+/// rotation) for maps keyed by ids.
 /// Map iteration order never reaches a result; it only makes id lookups cheap.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct IdHasher(u64);
@@ -153,7 +154,11 @@ impl std::hash::Hasher for IdHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply carries low input bits up but never high bits down, and the table picks
+        // buckets by the low bits: keys that differ only in their high bits (an edge key
+        // `(from << 32) | to` with one `to`, ids `i << 16`) would share a probe chain. Rotating
+        // brings the well-mixed high bits down (rustc-hash 2 does the same).
+        self.0.rotate_left(26)
     }
 }
 
@@ -185,5 +190,31 @@ impl SplitMix64 {
     #[allow(dead_code)]
     pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdHasher;
+    use std::collections::HashSet;
+    use std::hash::Hasher;
+
+    fn hash_u64(x: u64) -> u64 {
+        let mut h = IdHasher::default();
+        h.write_u64(x);
+        h.finish()
+    }
+
+    /// Hash tables index buckets by the low bits: keys that differ only in their high bits
+    /// (a fan-in's edge keys `(from << 32) | to`, ids `i << 16`) must still spread there.
+    #[test]
+    fn keys_differing_in_high_bits_spread_over_low_bits() {
+        for keys in [
+            (0..1024u64).map(|u| (u << 32) | 7).collect::<Vec<_>>(),
+            (0..1024u64).map(|i| i << 16).collect(),
+        ] {
+            let buckets: HashSet<u64> = keys.iter().map(|&k| hash_u64(k) & 1023).collect();
+            assert!(buckets.len() > 512, "{} buckets of 1024", buckets.len());
+        }
     }
 }
