@@ -1991,7 +1991,8 @@ agentsched_status agentsched_task_graph_counts(agentsched_task_graph *h,
  * otherwise.
  *
  * Statuses: OK, NULL_POINTER, CYCLE (the graph's message names the lowest task id on a cycle,
- * e.g. "the task graph has a cycle through task task#3"), POISONED (the graph), PANIC.
+ * e.g. "the task graph has a cycle through task task#3"), INVALID_NUMBER (the durations and
+ * data add up past the largest double), POISONED (the graph), PANIC.
  */
 agentsched_status agentsched_dag_new(agentsched_task_graph *graph, agentsched_dag **out);
 

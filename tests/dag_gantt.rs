@@ -583,3 +583,33 @@ fn charts_of_odd_schedules_are_well_formed() {
     well_formed(&svg);
     assert!(!svg.contains("NaN") && !svg.contains("inf"));
 }
+
+#[test]
+fn long_agent_labels_on_a_narrow_chart_keep_every_width_positive() {
+    let dag = TaskGraph::from_parts([(TaskId(0), 5.0)], [])
+        .unwrap()
+        .freeze()
+        .unwrap();
+    let p = Platform::related(vec![1.0], Platform::unit_links(1)).unwrap();
+    let s = Schedule {
+        slots: vec![Slot {
+            agent: 0,
+            start: 0.0,
+            finish: 5.0,
+        }],
+        makespan: 5.0,
+    };
+    let options = GanttOptions {
+        width: 320.0,
+        agent_labels: vec!["x".repeat(40)],
+        ..GanttOptions::default()
+    };
+    let svg = gantt_svg(&dag, &p, &s, &options).unwrap();
+    let widths: Vec<f64> = svg
+        .split(" width=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert!(!widths.is_empty());
+    assert!(widths.iter().all(|&w| w >= 0.0), "{widths:?}");
+}

@@ -44,7 +44,8 @@ pub enum Binding {
     /// The task starts at time 0: the chain begins here.
     Start,
     /// The task starts later than every constraint allows (the scheduler left its agent idle):
-    /// the chain begins here too, after `idle` units in which nothing held the task back.
+    /// the chain begins here too, after `start - ready` units in which nothing held the task
+    /// back.
     Unbound {
         /// The time the task could have started: its latest data arrival or its agent's previous
         /// finish, whichever is later (0 without either).

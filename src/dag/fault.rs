@@ -403,7 +403,8 @@ pub fn completion_probability(dag: &Dag, specs: &[FaultSpec]) -> Result<f64> {
 ///
 /// # Errors
 /// As [`expected_durations`]; [`Error::InvalidConfig`] (`samples`) when the simulation runs with
-/// fewer than 2 samples.
+/// fewer than 2 samples; [`Error::NotFinite`] (`worst-case makespan`, `makespan standard
+/// deviation`) when the times are so large that the makespan or its spread overflows `f64`.
 ///
 /// # Example: two unreliable tasks in parallel
 /// ```
@@ -458,6 +459,13 @@ pub fn expected_makespan(
     let mut eft = vec![0.0f64; dag.task_count()];
     let lower_bound = longest(&c, &table.expected, &mut eft, delays);
     let upper_bound = longest(&c, &table.worst, &mut eft, delays);
+    // Every scenario's makespan is at most the worst case: finite here, finite everywhere.
+    if !upper_bound.is_finite() {
+        return Err(Error::NotFinite {
+            field: "worst-case makespan",
+            value: upper_bound,
+        });
+    }
     let (mean, std_dev, std_error, method) = if exact {
         let (mean, sd) = table.enumerate(&c, &mut eft, delays);
         (mean, sd, 0.0, MakespanMethod::Exact { scenarios })
@@ -470,6 +478,13 @@ pub fn expected_makespan(
         };
         (mean, sd, se, method)
     };
+    // The spread squares deviations: near f64::MAX they overflow though every makespan is finite.
+    if !(std_dev.is_finite() && std_error.is_finite() && mean.is_finite()) {
+        return Err(Error::NotFinite {
+            field: "makespan standard deviation",
+            value: std_dev,
+        });
+    }
     Ok(MakespanEstimate {
         mean,
         std_dev,
@@ -853,6 +868,44 @@ mod tests {
             .unwrap()
             .freeze()
             .unwrap()
+    }
+
+    #[test]
+    fn overflowing_makespans_are_errors_not_inf_or_nan() {
+        use crate::TaskId;
+        use crate::dag::TaskGraph;
+        let g = TaskGraph::from_parts(
+            [(TaskId(0), 1e307), (TaskId(1), 1e307)],
+            [(TaskId(0), TaskId(1), 0.0)],
+        )
+        .unwrap();
+        let dag = g.freeze().unwrap();
+        let specs = vec![FaultSpec::new(0.5).with_backup(1e308, 0.0); 2];
+        for max_scenarios in [1 << 16, 0] {
+            let opts = MakespanOptions {
+                max_scenarios,
+                ..MakespanOptions::default()
+            };
+            let r = expected_makespan(&dag, &specs, FailureModel::Replacement, Delays::None, &opts);
+            assert!(matches!(r, Err(Error::NotFinite { .. })), "{r:?}");
+        }
+        // Large but representable: a finite estimate.
+        let g = TaskGraph::from_parts(
+            [(TaskId(0), 1.0), (TaskId(1), 1.0)],
+            [(TaskId(0), TaskId(1), 0.0)],
+        )
+        .unwrap();
+        let dag = g.freeze().unwrap();
+        let specs = vec![FaultSpec::new(0.5).with_backup(1e100, 0.0); 2];
+        let r = expected_makespan(
+            &dag,
+            &specs,
+            FailureModel::Replacement,
+            Delays::None,
+            &MakespanOptions::default(),
+        )
+        .unwrap();
+        assert!(r.mean.is_finite() && r.std_dev.is_finite());
     }
 
     #[test]

@@ -262,8 +262,11 @@ pub fn gantt_svg(
     let width = options.width;
     let row_h = options.row_height;
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let left = (16.0 + longest.min(40) as f64 * 7.2 + 12.0).max(64.0);
     let right = 24.0;
+    // Labels get at most half the picture, so the plot keeps a positive width.
+    let left = (16.0 + longest.min(40) as f64 * 7.2 + 12.0)
+        .max(64.0)
+        .min(width / 2.0);
     let top = 44.0;
     let plot_w = width - left - right;
     let plot_h = m as f64 * row_h;

@@ -189,7 +189,9 @@ impl TaskGraph {
     ///
     /// # Complexity
     /// O(V + E) when the index order is already topological (every edge goes from a lower index
-    /// to a higher one), O(V log V + E) otherwise; O(V + E) extra space.
+    /// to a higher one), O(V log V + E) otherwise, plus sorting the successor lists of tasks
+    /// whose edges were not inserted by ascending target (O(d log d) for such a list of d);
+    /// O(V + E) extra space.
     ///
     /// # Errors
     /// [`Error::Cycle`] naming the lowest task id on a cycle; [`Error::NotFinite`] (`sum of
@@ -382,11 +384,17 @@ impl Dag {
     }
 
     /// The position of task `index` in [`Dag::topological_order`].
+    ///
+    /// # Panics
+    /// When `index >= task_count()`, like slice indexing.
     pub fn position(&self, index: usize) -> usize {
         self.position[index] as usize
     }
 
     /// Predecessors of task `index` as `(task index, data)`, by ascending position.
+    ///
+    /// # Panics
+    /// When `index >= task_count()`, like slice indexing.
     pub fn predecessors(&self, index: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let p = self.position[index] as usize;
         let r = self.pred_off[p] as usize..self.pred_off[p + 1] as usize;
@@ -397,6 +405,9 @@ impl Dag {
     }
 
     /// Successors of task `index` as `(task index, data)`, by ascending position.
+    ///
+    /// # Panics
+    /// When `index >= task_count()`, like slice indexing.
     pub fn successors(&self, index: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let p = self.position[index] as usize;
         let r = self.succ_off[p] as usize..self.succ_off[p + 1] as usize;

@@ -129,6 +129,8 @@ fn object<'a>(
 ///   task `t` of the file). A cycle is a property of the whole edge list, not of one field, so it
 ///   keeps the variant every graph of the crate reports it with (the C ABI and `solve` tell it
 ///   apart by that variant).
+/// - [`Error::NotFinite`] (`sum of durations and data`) when the costs and data add up past
+///   `f64::MAX` (see [`TaskGraph::freeze`](super::TaskGraph::freeze)).
 ///
 /// # Example: a named field
 /// ```

@@ -34,11 +34,50 @@ pub enum Exec {
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PlatformRepr")]
 pub struct Platform {
     agents: usize,
     exec: Exec,
     /// Row-major `agents x agents` link strengths; the diagonal is not used.
     links: Vec<f64>,
+}
+
+/// The serialized form of a [`Platform`], checked by the constructors on the way in (a
+/// deserialized platform obeys the same rules as a constructed one).
+#[derive(Deserialize)]
+struct PlatformRepr {
+    agents: usize,
+    exec: Exec,
+    links: Vec<f64>,
+}
+
+impl TryFrom<PlatformRepr> for Platform {
+    type Error = Error;
+
+    fn try_from(r: PlatformRepr) -> Result<Self> {
+        match r.exec {
+            Exec::Related { speeds } => {
+                if speeds.len() != r.agents {
+                    return Err(Error::DimensionMismatch {
+                        field: "speeds",
+                        expected: r.agents,
+                        got: speeds.len(),
+                    });
+                }
+                Platform::related(speeds, r.links)
+            }
+            Exec::Matrix { times } => {
+                if r.agents == 0 || times.len() % r.agents != 0 {
+                    return Err(Error::DimensionMismatch {
+                        field: "times",
+                        expected: r.agents,
+                        got: times.len(),
+                    });
+                }
+                Platform::matrix(times.len() / r.agents, r.agents, times, r.links)
+            }
+        }
+    }
 }
 
 impl Platform {
@@ -79,9 +118,14 @@ impl Platform {
     }
 
     /// Links of strength 1 between every two of `agents` agents (data size = transfer time), in
-    /// the row-major form the constructors take.
+    /// the row-major form the constructors take. Empty when `agents * agents` cells cannot be
+    /// allocated, which the constructors then reject as a [`Error::DimensionMismatch`].
     pub fn unit_links(agents: usize) -> Vec<f64> {
-        let mut l = vec![1.0; agents * agents];
+        let mut l = Vec::new();
+        match agents.checked_mul(agents) {
+            Some(cells) if l.try_reserve_exact(cells).is_ok() => l.resize(cells, 1.0),
+            _ => return l,
+        }
         for p in 0..agents {
             l[p * agents + p] = 0.0;
         }
@@ -209,8 +253,10 @@ pub struct Schedule {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] (`slots`) for a wrong slot count (or from
-/// [`Platform::check`]); [`Error::InvalidSchedule`] naming the lowest-index task that breaks a
-/// rule, the rule and the numbers.
+/// [`Platform::check`]); [`Error::InvalidSchedule`] naming a task that breaks a rule, the rule
+/// and the numbers. Rules are checked one after the other (agents and numbers, then execution
+/// times and arrivals, then overlaps, then the makespan), each in task-index order, so the task
+/// named is the lowest-index one breaking the first rule broken.
 pub fn validate(dag: &Dag, platform: &Platform, schedule: &Schedule) -> Result<f64> {
     platform.check(dag)?;
     let n = dag.task_count();
@@ -414,6 +460,23 @@ mod tests {
     }
 
     #[test]
+    fn deserializing_checks_like_the_constructors() {
+        let p = Platform::related(vec![1.0, 2.0], vec![0.0, 3.0, 3.0, 0.0]).unwrap();
+        let text = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Platform>(&text).unwrap(), p);
+        for bad in [
+            r#"{"agents":2,"exec":{"Related":{"speeds":[1.0,1.0]}},"links":[]}"#,
+            r#"{"agents":2,"exec":{"Related":{"speeds":[1.0]}},"links":[0,1,1,0]}"#,
+            r#"{"agents":1,"exec":{"Related":{"speeds":[-1.0]}},"links":[0]}"#,
+            r#"{"agents":2,"exec":{"Related":{"speeds":[1.0,1.0]}},"links":[0,0,0,0]}"#,
+            r#"{"agents":0,"exec":{"Matrix":{"times":[]}},"links":[]}"#,
+            r#"{"agents":2,"exec":{"Matrix":{"times":[1.0,2.0,3.0]}},"links":[0,1,1,0]}"#,
+        ] {
+            assert!(serde_json::from_str::<Platform>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn platform_rejects_bad_numbers() {
         assert!(Platform::related(vec![], vec![]).is_err());
         assert!(Platform::related(vec![0.0], vec![0.0]).is_err());
@@ -422,5 +485,6 @@ mod tests {
         assert!(Platform::matrix(2, 1, vec![1.0], vec![0.0]).is_err());
         assert!(Platform::matrix(1, 1, vec![f64::NAN], vec![0.0]).is_err());
         assert_eq!(Platform::unit_links(2), vec![0.0, 1.0, 1.0, 0.0]);
+        assert!(Platform::unit_links(1 << 33).is_empty());
     }
 }

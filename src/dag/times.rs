@@ -38,6 +38,9 @@ pub struct Times {
 
 impl Times {
     /// Slack of task `i`: how long it may be delayed without delaying the makespan.
+    ///
+    /// # Panics
+    /// When `i` is not a task index of the graph, like slice indexing.
     pub fn slack(&self, i: usize) -> f64 {
         self.lst[i] - self.est[i]
     }

@@ -310,7 +310,8 @@ pub unsafe extern "C" fn agentsched_task_graph_counts(
 /// otherwise.
 ///
 /// Statuses: OK, NULL_POINTER, CYCLE (the graph's message names the lowest task id on a cycle,
-/// e.g. "the task graph has a cycle through task task#3"), POISONED (the graph), PANIC.
+/// e.g. "the task graph has a cycle through task task#3"), INVALID_NUMBER (the durations and
+/// data add up past the largest double), POISONED (the graph), PANIC.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_dag_new(
     graph: *mut agentsched_task_graph,
