@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -709,4 +710,33 @@ func TestDagConcurrent(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
+}
+
+// Graphs, dags and platforms dropped without Close are freed by their finalizers (a smoke
+// test: it must not crash), and a dag outlives the graph it was frozen from.
+func TestDagFinalizersAndLifetimes(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		g, err := agentsched.NewTaskGraph()
+		must(t, err)
+		must(t, g.AddTask(1, 1))
+		_, err = g.Freeze()
+		must(t, err)
+		_, err = agentsched.NewRelatedPlatform([]float64{1, 2}, nil)
+		must(t, err)
+	}
+	runtime.GC()
+	runtime.GC()
+
+	g := newGraph(t)
+	must(t, g.AddTask(1, 3))
+	d, err := g.Freeze()
+	must(t, err)
+	defer d.Close()
+	must(t, g.Close())
+	runtime.GC()
+	tm, err := d.Times(agentsched.DelaysNone)
+	must(t, err)
+	if tm.Makespan != 3 {
+		t.Errorf("makespan %v", tm.Makespan)
+	}
 }
