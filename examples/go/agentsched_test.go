@@ -107,7 +107,8 @@ func TestStatusAndErrorValues(t *testing.T) {
 		agentsched.ErrInvalidNumber, agentsched.ErrOverflow, agentsched.ErrInvalidConfig,
 		agentsched.ErrInvalidSchema, agentsched.ErrTaskState, agentsched.ErrAgentState,
 		agentsched.ErrGang, agentsched.ErrNeverFits, agentsched.ErrTimeWentBackwards,
-		agentsched.ErrInvalidSnapshot, agentsched.ErrQueue, agentsched.ErrPanic,
+		agentsched.ErrInvalidSnapshot, agentsched.ErrQueue, agentsched.ErrCycle,
+		agentsched.ErrInvalidGraph, agentsched.ErrInvalidSchedule, agentsched.ErrPanic,
 	}
 	seen := map[string]bool{}
 	for i, a := range all {

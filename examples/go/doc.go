@@ -1,13 +1,16 @@
 // Package agentsched is a Go host for the C ABI of the Rust crate agentsched, the scheduling
 // core for AI-agent platforms: an online dispatcher that places tasks (resource demands,
 // priorities, data sensitivity, required labels, gangs) on a pool of agents, explains its
-// decisions, and snapshots its state; and batch mapping of independent tasks onto machines
-// from an expected-time-to-compute matrix ([Etc]: heuristics, local search, lower bounds).
+// decisions, and snapshots its state; batch mapping of independent tasks onto machines
+// from an expected-time-to-compute matrix ([Etc]: heuristics, local search, lower bounds); and
+// task graphs ([TaskGraph] frozen into a [Dag]: critical-path times, list schedules such as
+// HEFT and CPoP on a [Platform], validation, lower bounds, and expectations under failures).
 //
 // The package is a thin, idiomatic wrapper over include/agentsched.h: C handles become
-// [Dispatcher] and [Etc] values freed by Close (a finalizer is a safety net only), status
-// codes become [*Error] values that work with [errors.Is] and [errors.As] (for example
-// errors.Is(err, ErrUnknownTask)), and (ptr, capacity, *out_len) buffers become Go slices.
+// [Dispatcher], [Etc], [TaskGraph], [Dag] and [Platform] values freed by Close (a finalizer is
+// a safety net only), status codes become [*Error] values that work with [errors.Is] and
+// [errors.As] (for example errors.Is(err, ErrUnknownTask)), and (ptr, capacity, *out_len)
+// buffers become Go slices.
 //
 // # Linking
 //

@@ -36,6 +36,9 @@ const (
 	StatusTimeWentBackwards Status = C.AGENTSCHED_STATUS_TIME_WENT_BACKWARDS
 	StatusInvalidSnapshot   Status = C.AGENTSCHED_STATUS_INVALID_SNAPSHOT
 	StatusQueue             Status = C.AGENTSCHED_STATUS_QUEUE
+	StatusCycle             Status = C.AGENTSCHED_STATUS_CYCLE
+	StatusInvalidGraph      Status = C.AGENTSCHED_STATUS_INVALID_GRAPH
+	StatusInvalidSchedule   Status = C.AGENTSCHED_STATUS_INVALID_SCHEDULE
 	StatusPanic             Status = C.AGENTSCHED_STATUS_PANIC
 )
 
@@ -97,10 +100,14 @@ var (
 	ErrTimeWentBackwards = &Error{Status: StatusTimeWentBackwards}
 	ErrInvalidSnapshot   = &Error{Status: StatusInvalidSnapshot}
 	ErrQueue             = &Error{Status: StatusQueue}
+	ErrCycle             = &Error{Status: StatusCycle}
+	ErrInvalidGraph      = &Error{Status: StatusInvalidGraph}
+	ErrInvalidSchedule   = &Error{Status: StatusInvalidSchedule}
 	ErrPanic             = &Error{Status: StatusPanic}
 )
 
-// ErrClosed is returned by every method of a Dispatcher or an Etc after Close.
+// ErrClosed is returned by every method of a Dispatcher, an Etc, a TaskGraph, a Dag or a
+// Platform after Close (and by a Dag method given a closed Platform).
 var ErrClosed = errors.New("agentsched: used after Close")
 
 // invalidArgument is an error found on the Go side before calling C (a string with a NUL

@@ -58,3 +58,74 @@ func Example() {
 	// why task 11 waits: 0/3 agents: 1 down, 1 public tier not allowed for confidential data, 1 capacity too small in gpu
 	// task 12 rejected: 0/3 agents: 1 down, 1 public tier not allowed for confidential data, 1 capacity too small in gpu; can never fit in this pool
 }
+
+// A task graph of four agent steps: its critical path, schedules on two related agents, and
+// the expected makespan when the coding step may fail over to a slower backup. By hand: HEFT
+// takes code first (mean time 6 > 4.5), both on the fast agent 1 after plan; search then ends
+// soonest on agent 0 (1 to 7, no data from plan); review on agent 1 waits for search's data
+// (7 + 0.5 / 1) and ends at 7.5 + 3 / 2 = 9. The bound is the critical path at speed 2:
+// (2 + 8 + 3) / 2. The expected makespan is 0.8 * 13 + 0.2 * 17.
+func ExampleDag() {
+	g, err := agentsched.NewTaskGraph()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer g.Close()
+	names := map[uint32]string{1: "plan", 2: "search", 3: "code", 4: "review"}
+	for _, t := range []struct {
+		id       uint32
+		duration float64
+	}{{1, 2}, {2, 6}, {3, 8}, {4, 3}} {
+		if err := g.AddTask(t.id, t.duration); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, e := range [][3]float64{{1, 2, 0}, {1, 3, 1}, {2, 4, 0.5}, {3, 4, 2}} { // from, to, data
+		if err := g.AddEdge(uint32(e[0]), uint32(e[1]), e[2]); err != nil {
+			log.Fatal(err)
+		}
+	}
+	d, err := g.Freeze()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+
+	tm, _ := d.Times(agentsched.DelaysNone)
+	path := []string{}
+	for _, i := range tm.CriticalPath {
+		path = append(path, names[d.IDs()[i]])
+	}
+	fmt.Println("critical path:", path, "makespan", tm.Makespan, "slack of search", tm.Slack[1])
+
+	// Two agents, the second twice as fast; moving data between them takes data / 1.
+	p, err := agentsched.NewRelatedPlatform([]float64{1, 2}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	slots, makespan, _ := d.Schedule(p, "heft")
+	for i, s := range slots {
+		fmt.Printf("%-6s on agent %d, %4.1f to %4.1f\n", names[d.IDs()[i]], s.Agent, s.Start, s.Finish)
+	}
+	_, best, algorithm, _ := d.ScheduleBest(p, 0)
+	bound, _ := d.LowerBound(p)
+	fmt.Printf("heft %.1f, best %.1f (%s), lower bound %.1f\n", makespan, best, algorithm, bound)
+
+	// Coding fails one time in five; a backup then takes 12: (1 - 0.2) 8 + 0.2 12 = 8.8.
+	specs := make([]agentsched.FaultSpec, 4)
+	specs[2] = agentsched.FaultSpec{Failure: 0.2, Backups: []agentsched.Backup{{Time: 12}}}
+	durations, _ := d.ExpectedDurations(specs, agentsched.Replacement)
+	e, _ := d.ExpectedMakespan(specs, agentsched.Replacement, agentsched.DelaysNone, nil)
+	noBackup, _ := d.NoBackupProbability(specs)
+	fmt.Printf("expected code %.1f, expected makespan %.1f (%s), no backup %.1f\n",
+		durations[2], e.Mean, e.Method, noBackup)
+	// Output:
+	// critical path: [plan code review] makespan 13 slack of search 2
+	// plan   on agent 1,  0.0 to  1.0
+	// search on agent 0,  1.0 to  7.0
+	// code   on agent 1,  1.0 to  5.0
+	// review on agent 1,  7.5 to  9.0
+	// heft 9.0, best 9.0 (heft), lower bound 6.5
+	// expected code 8.8, expected makespan 13.8 (exact), no backup 0.8
+}
