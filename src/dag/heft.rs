@@ -35,7 +35,9 @@ use crate::Result;
 /// blocks of `B = 64..128` intervals; O(V m) extra space.
 ///
 /// # Errors
-/// From [`Platform::check`] (a matrix with the wrong number of rows).
+/// From [`Platform::check`] (a matrix with the wrong number of rows);
+/// [`crate::Error::NotFinite`] for costs so large that a schedule could overflow (see
+/// [`super::upward_ranks`]).
 ///
 /// # Example: the paper's example (Fig. 2), schedule length 80
 /// ```
@@ -104,7 +106,7 @@ pub fn heft(dag: &Dag, platform: &Platform) -> Result<Schedule> {
 /// extra space.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`heft()`].
 ///
 /// # Example: a fork on two agents
 /// ```

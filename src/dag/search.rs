@@ -206,7 +206,8 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 /// O(V log V + E) per evaluation; at most `max_evaluations` evaluations; O(V m) extra space.
 ///
 /// # Errors
-/// From [`validate`] when `schedule` is not a valid schedule of `dag` on `platform`.
+/// As [`heft()`]; from [`validate`] when `schedule` is not a valid schedule of `dag` on
+/// `platform`.
 ///
 /// # Example: a fork whose children HEFT spreads over slow links
 /// ```
@@ -405,7 +406,7 @@ pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 /// HEFT's, plus O(V log V + E) per evaluation: about `2e7` elementary steps at most.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`heft()`].
 ///
 /// # Example
 /// ```
@@ -503,7 +504,7 @@ pub struct BestSchedule {
 /// That of the methods run; O(V m) extra space.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`heft()`].
 ///
 /// # Example: on the paper's example the best is at most HEFT's 80
 /// ```
@@ -528,15 +529,17 @@ pub struct BestSchedule {
 pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Result<BestSchedule> {
     let began = Instant::now();
     let left = |limit: Duration| limit.saturating_sub(began.elapsed());
-    let mut found: Option<(usize, Schedule)> = None;
+    let first = heft(dag, platform)?;
+    let heft_time = began.elapsed();
+    // HEFT's schedules are valid (`prepare` keeps every time finite); were one not, this is an
+    // error rather than an unchecked result.
+    validate(dag, platform, &first)?;
+    let mut found = (0usize, first);
     let mut consider = |k: usize, s: Schedule| {
-        let ok = validate(dag, platform, &s).is_ok();
-        if ok && found.as_ref().is_none_or(|(_, b)| s.makespan < b.makespan) {
-            found = Some((k, s));
+        if s.makespan < found.1.makespan && validate(dag, platform, &s).is_ok() {
+            found = (k, s);
         }
     };
-    consider(0, heft(dag, platform)?);
-    let heft_time = began.elapsed();
     consider(1, cpop(dag, platform)?);
     let n = dag.task_count().max(1) as f64;
     let factor = 1.0 + platform.agents() as f64 * dag.edge_count() as f64 / n;
@@ -545,13 +548,7 @@ pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Res
     if lookahead_fits {
         consider(2, heft_lookahead(dag, platform)?);
     }
-    let Some((k, start)) = found else {
-        // Unreachable in practice: HEFT's schedules are valid. Fall back to HEFT unchecked.
-        return Ok(BestSchedule {
-            algorithm: ALGORITHMS[0].0,
-            schedule: heft(dag, platform)?,
-        });
-    };
+    let (k, start) = found;
     let options = ImproveOptions {
         max_evaluations: if time_limit.is_some() {
             u64::MAX
