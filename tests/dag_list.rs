@@ -5,7 +5,7 @@
 mod dag_families;
 
 use agentsched::dag::{
-    ALGORITHMS, Dag, ImproveOptions, Platform, Schedule, TaskGraph, best, by_name, cpop,
+    ALGORITHMS, Dag, ImproveOptions, Platform, Schedule, Slot, TaskGraph, best, by_name, cpop,
     downward_ranks, heft, heft_lookahead, heft_ls, improve, lower_bound, upward_ranks, validate,
 };
 use agentsched::{Error, TaskId};
@@ -493,6 +493,48 @@ fn a_malformed_deserialized_platform_is_an_error_not_a_panic() {
         serde_json::from_str(r#"{"agents":0,"exec":{"Matrix":{"times":[]}},"links":[]}"#).unwrap();
     let empty = TaskGraph::new().freeze().unwrap();
     assert!(lower_bound(&empty, &p).is_err());
+}
+
+#[test]
+fn improve_keeps_a_successor_after_a_zero_length_predecessor() {
+    // X (5) -> A (0) -> B (1), no data, two unit agents. X 0-5 and A 5-5 on agent 0; B on
+    // agent 1 starting 3e-9 before A finishes, which the validator accepts within its tolerance
+    // (1e-9 x makespan). Re-timing by start time alone took B before A and read A's finish
+    // before computing it (0): B at 0-1, makespan 5 below the bound 6, an invalid schedule.
+    let g = TaskGraph::from_parts(
+        [(TaskId(0), 5.0), (TaskId(1), 0.0), (TaskId(2), 1.0)],
+        [(0, 1), (1, 2)].map(|(u, v)| (TaskId(u), TaskId(v), 0.0)),
+    )
+    .unwrap();
+    let dag = g.freeze().unwrap();
+    let p = Platform::related(vec![1.0, 1.0], Platform::unit_links(2)).unwrap();
+    let early = 5.0 - 3e-9;
+    let slot = |agent, start, finish| Slot {
+        agent,
+        start,
+        finish,
+    };
+    let s = Schedule {
+        slots: vec![
+            slot(0, 0.0, 5.0),
+            slot(0, 5.0, 5.0),
+            slot(1, early, early + 1.0),
+        ],
+        makespan: early + 1.0,
+    };
+    assert_eq!(validate(&dag, &p, &s), Ok(early + 1.0));
+    assert_eq!(lower_bound(&dag, &p), Ok(6.0));
+    for seed in 0..4 {
+        let opts = ImproveOptions {
+            max_evaluations: 50,
+            time_limit: None,
+            seed,
+        };
+        let got = improve(&dag, &p, &s, &opts).unwrap();
+        assert_eq!(validate(&dag, &p, &got), Ok(got.makespan));
+        assert!(got.makespan >= 6.0 * (1.0 - 1e-9), "{got:?}");
+        assert!(got.slots[2].start >= got.slots[1].finish - 1e-9 * 6.0);
+    }
 }
 
 #[test]

@@ -9,6 +9,8 @@ use super::list::{Costs, NONE, REL_TOL, Timeline, prepare};
 use super::platform::{Platform, Schedule, Slot, validate};
 use crate::Result;
 use crate::model::SplitMix64;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
 /// Budget of [`improve`].
@@ -174,7 +176,9 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 /// search).
 ///
 /// The schedule is first re-timed: its tasks in order of start time (then topological order),
-/// each on its agent at the earliest spot (insertion), which never starts a task later.
+/// never a task before one of its predecessors (a start the validator accepts within its
+/// tolerance may be a hair early), each on its agent at the earliest spot (insertion), which
+/// never starts a task later. The result is checked with [`validate`].
 /// - *Descent*: the chain of tasks that sets the makespan is traced back (each task held up by
 ///   the data of a predecessor or by the task before it on its agent); for its tasks from the
 ///   last back, and each other agent in index order, the task is moved there and the graph
@@ -250,7 +254,7 @@ pub fn improve(
     let start_of: Vec<f64> = (0..n)
         .map(|v| schedule.slots[c.order[v] as usize].start)
         .collect();
-    let mut order = start_order(&start_of);
+    let mut order = start_order(&c, &start_of);
     let mut at = index_in(&order);
     let mut cur = Decoded::new(n, m);
     let mut trial = Decoded::new(n, m);
@@ -306,7 +310,7 @@ pub fn improve(
             }
             // Re-time in the new start order (never later), so that the order stays that of
             // the current schedule.
-            let new_order = start_order(&cur.start);
+            let new_order = start_order(&c, &cur.start);
             dec.decode(&assign, &new_order, None, &mut trial);
             evaluations += 1;
             // (Only rounding could make it later; then the old order, which `cur` decodes, stays.)
@@ -335,7 +339,7 @@ pub fn improve(
             let q = (assign[v] as usize + 1 + rng.below(m - 1)) % m;
             assign[v] = q as u32;
         }
-        order = start_order(&best.0.start);
+        order = start_order(&c, &best.0.start);
         at = index_in(&order);
         dec.decode(&assign, &order, None, &mut cur);
         evaluations += 1;
@@ -363,10 +367,16 @@ pub fn improve(
             finish: cur.finish[v],
         };
     }
-    Ok(Schedule {
+    let out = Schedule {
         slots,
         makespan: cur.makespan,
-    })
+    };
+    // The decoding is exact, so this holds; the check keeps the promise of a valid result even
+    // against a start the validator accepts only within its tolerance.
+    if validate(dag, platform, &out).is_err() {
+        return Ok(schedule.clone());
+    }
+    Ok(out)
 }
 
 /// `at[v]`: the index of position `v` in `order`.
@@ -378,15 +388,36 @@ fn index_in(order: &[u32]) -> Vec<u32> {
     at
 }
 
-/// Positions by start time, then position (a topological order for any valid schedule: a
-/// successor starts no earlier than its predecessor, and on a tie comes later by position).
-fn start_order(start: &[f64]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..start.len() as u32).collect();
-    order.sort_by(|&a, &b| {
+/// The tasks (positions) in order of start time, then position, among those whose predecessors
+/// are all listed (Kahn's algorithm): a topological order that follows the start times. Sorting
+/// by start time alone is not one: [`validate`] allows a successor to start up to its tolerance
+/// before a zero-length predecessor finishes, and decoding needs every predecessor's finish.
+fn start_order(c: &Csr<'_>, start: &[f64]) -> Vec<u32> {
+    let n = start.len();
+    let mut by: Vec<u32> = (0..n as u32).collect();
+    by.sort_by(|&a, &b| {
         start[a as usize]
             .total_cmp(&start[b as usize])
             .then(a.cmp(&b))
     });
+    let rank = index_in(&by);
+    let mut missing: Vec<u32> = (0..n).map(|v| c.pred_off[v + 1] - c.pred_off[v]).collect();
+    let mut ready: BinaryHeap<Reverse<u32>> = (0..n)
+        .filter(|&v| missing[v] == 0)
+        .map(|v| Reverse(rank[v]))
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(r)) = ready.pop() {
+        let v = by[r as usize] as usize;
+        order.push(v as u32);
+        for &s in &c.succ[c.succ_off[v] as usize..c.succ_off[v + 1] as usize] {
+            let s = s as usize;
+            missing[s] -= 1;
+            if missing[s] == 0 {
+                ready.push(Reverse(rank[s]));
+            }
+        }
+    }
     order
 }
 
