@@ -539,30 +539,36 @@ impl State {
     /// The time the data of every *placed* predecessor of `v` is on agent `q`, for every `q`
     /// (into `self.ready`).
     fn ready_times(&mut self, costs: &Costs<'_>, c: &Csr<'_>, v: usize) {
-        let m = costs.m;
         self.ready.iter_mut().for_each(|r| *r = 0.0);
         let range = c.pred_off[v] as usize..c.pred_off[v + 1] as usize;
         for (&u, &d) in c.pred[range.clone()].iter().zip(&c.pred_data[range]) {
             let u = u as usize;
-            let p = self.agent[u];
-            if p == NONE {
-                continue;
-            }
-            let p = p as usize;
-            let f = self.finish[u];
-            let row = &costs.links[p * m..(p + 1) * m];
-            for (q, (r, &l)) in self.ready.iter_mut().zip(row).enumerate() {
-                // The validator's expression: `finish + data / links[p][q]`, nothing on `p`.
-                let t = if q == p { f } else { f + d / l };
-                if t > *r {
-                    *r = t;
-                }
+            if self.agent[u] != NONE {
+                self.add_ready(costs, u, d);
             }
         }
     }
 
+    /// The ready times of the next [`State::best_eft_ready`], to fill in.
+    pub fn ready_mut(&mut self) -> &mut [f64] {
+        &mut self.ready
+    }
+
+    /// Raises `self.ready` to the arrival of the data `d` of the placed task `u` on every agent.
+    #[inline]
+    pub fn add_ready(&mut self, costs: &Costs<'_>, u: usize, d: f64) {
+        work::count(1);
+        arrival(
+            costs,
+            self.agent[u] as usize,
+            self.finish[u],
+            d,
+            &mut self.ready,
+        );
+    }
+
     /// The spot of `v` on agent `q` given `ready`.
-    fn spot(&self, q: usize, ready: f64, w: f64) -> Spot {
+    pub fn spot(&self, q: usize, ready: f64, w: f64) -> Spot {
         if w > 0.0 {
             self.lines[q].earliest(ready, w)
         } else {
@@ -580,6 +586,11 @@ impl State {
     /// earliest finish: the lowest agent index among those within `tol` of the minimum.
     pub fn best_eft(&mut self, costs: &Costs<'_>, c: &Csr<'_>, v: usize, tol: f64) -> usize {
         self.ready_times(costs, c, v);
+        self.best_eft_ready(costs, v, tol)
+    }
+
+    /// [`State::best_eft`] with the ready times already in `self.ready`.
+    pub fn best_eft_ready(&mut self, costs: &Costs<'_>, v: usize, tol: f64) -> usize {
         self.spots.clear();
         let row = costs.row(v);
         let mut min = f64::INFINITY;
@@ -649,6 +660,44 @@ impl State {
             makespan = makespan.max(self.finish[v]);
         }
         Schedule { slots, makespan }
+    }
+}
+
+/// Raises `ready[q]`, for every agent `q`, to the time the data `d` of a task that finished at
+/// `f` on agent `p` is on `q`: the validator's expression `f + d / links[p][q]`, `f` on `p`.
+#[inline]
+pub(crate) fn arrival(costs: &Costs<'_>, p: usize, f: f64, d: f64, ready: &mut [f64]) {
+    let m = costs.m;
+    let row = &costs.links[p * m..(p + 1) * m];
+    for (q, (r, &l)) in ready.iter_mut().zip(row).enumerate() {
+        let t = if q == p { f } else { f + d / l };
+        if t > *r {
+            *r = t;
+        }
+    }
+}
+
+/// A count of the predecessor entries the schedulers look at, per thread, in test builds only
+/// (for tests that the work grows linearly); nothing otherwise.
+pub(crate) mod work {
+    #[cfg(test)]
+    thread_local! {
+        static SEEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Adds `k` entries.
+    #[inline]
+    pub fn count(k: u64) {
+        #[cfg(test)]
+        SEEN.with(|s| s.set(s.get() + k));
+        #[cfg(not(test))]
+        let _ = k;
+    }
+
+    /// The entries counted on this thread so far.
+    #[cfg(test)]
+    pub fn seen() -> u64 {
+        SEEN.with(|s| s.get())
     }
 }
 

@@ -4,7 +4,7 @@
 use super::bounds::lower_bound;
 use super::cpop::cpop;
 use super::graph::{Csr, Dag};
-use super::heft::{heft, heft_lookahead};
+use super::heft::{heft, heft_lookahead, lookahead_until};
 use super::list::{Costs, NONE, REL_TOL, Timeline, prepare};
 use super::platform::{Platform, Schedule, Slot, validate};
 use crate::Result;
@@ -518,7 +518,8 @@ pub struct BestSchedule {
 /// The strongest methods within a time limit: HEFT, CPoP and (when it fits) lookahead HEFT, then
 /// [`improve`] on the best of them for the rest of the time.
 ///
-/// Lookahead runs when HEFT's measured time times `1 + m x E / V` fits in half the time left.
+/// Lookahead runs when HEFT's measured time times `m x (1 + E / V)` fits in half the time left,
+/// and is dropped if it has not finished by the limit.
 /// Without a time limit everything runs and the search has HEFT-LS's deterministic budget. Ties
 /// between the constructive methods go to the first in [`ALGORITHMS`]. Every candidate is
 /// checked with [`validate`]; the result is the valid one of the smallest makespan.
@@ -573,11 +574,15 @@ pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Res
     };
     consider(1, cpop(dag, platform)?);
     let n = dag.task_count().max(1) as f64;
-    let factor = 1.0 + platform.agents() as f64 * dag.edge_count() as f64 / n;
+    let factor = platform.agents() as f64 * (1.0 + dag.edge_count() as f64 / n);
     let lookahead_fits =
         time_limit.is_none_or(|l| heft_time.as_secs_f64() * factor <= left(l).as_secs_f64() / 2.0);
     if lookahead_fits {
-        consider(2, heft_lookahead(dag, platform)?);
+        // The estimate may be off (the machine, the shape): the lookahead also stops at the limit.
+        let deadline = time_limit.map(|l| Instant::now() + left(l));
+        if let Some(s) = lookahead_until(dag, platform, deadline)? {
+            consider(2, s);
+        }
     }
     let (k, start) = found;
     let options = ImproveOptions {
