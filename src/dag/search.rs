@@ -434,7 +434,8 @@ pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 /// A valid schedule of makespan at most [`heft()`]'s.
 ///
 /// # Complexity
-/// HEFT's, plus O(V log V + E) per evaluation: about `2e7` elementary steps at most.
+/// HEFT's, plus O(V log V + E) per evaluation: about `max(2e7, 20 (V + E))` elementary steps
+/// at most (the floor of 20 evaluations wins once `V + E > 1e6`).
 ///
 /// # Errors
 /// As [`heft()`].
