@@ -214,6 +214,11 @@ pub(crate) fn lookahead_until(
                     let ch = ch as usize;
                     st.ready_mut().copy_from_slice(&dr[ch * m..(ch + 1) * m]);
                     st.add_ready(&costs, v, d);
+                    debug_assert_eq!(
+                        preds[(c.pred_off[ch] + done[ch]) as usize].0 as usize,
+                        v,
+                        "the current task is the first predecessor not placed for good"
+                    );
                     if j > 0 {
                         tentative_preds(
                             &mut st,
