@@ -6,6 +6,9 @@
 //!   task) on 16 related agents (target: well under a second), against `times/20000` (the CPM
 //!   pass, `dag::times`, on the same graph) in the same run for the ratio.
 //! - `heft/montage-20000x16`: a Montage-shaped graph of the same size.
+//! - `fan-in/heft/20000x4`, `fan-in/lookahead/20000x4`: 20,000 sources into one sink on 4
+//!   related agents (the lookahead's tentative placements of the sink must not rescan its
+//!   20,000 predecessors: target a small multiple of HEFT, `m (1 + E/V)` = 8).
 //!
 //! Graphs come from the seeded generators of `tests/dag_families`.
 //!
@@ -14,7 +17,8 @@
 #[path = "../tests/dag_families/mod.rs"]
 mod dag_families;
 
-use agentsched::dag::{Delays, cpop, heft, heft_lookahead, heft_ls, times};
+use agentsched::TaskId;
+use agentsched::dag::{Delays, TaskGraph, cpop, heft, heft_lookahead, heft_ls, times};
 use criterion::{Criterion, criterion_group, criterion_main};
 use dag_families::{family, related_platform};
 use std::hint::black_box;
@@ -67,5 +71,26 @@ fn large(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, small, large);
+fn fan_in(c: &mut Criterion) {
+    let k = 20_000u32;
+    let dag = TaskGraph::from_parts(
+        (0..=k).map(|i| (TaskId(i), 1.0 + (i % 13) as f64)),
+        (0..k).map(|i| (TaskId(i), TaskId(k), 1.0 + (i % 5) as f64)),
+    )
+    .unwrap()
+    .freeze()
+    .unwrap();
+    let p = related_platform(4, 3);
+    let mut g = c.benchmark_group("fan-in");
+    g.sample_size(10);
+    g.bench_function("heft/20000x4", |b| {
+        b.iter(|| heft(black_box(&dag), &p).unwrap())
+    });
+    g.bench_function("lookahead/20000x4", |b| {
+        b.iter(|| heft_lookahead(black_box(&dag), &p).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, small, large, fan_in);
 criterion_main!(benches);

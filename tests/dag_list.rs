@@ -5,7 +5,7 @@
 mod dag_families;
 
 use agentsched::dag::{
-    ALGORITHMS, Dag, ImproveOptions, Platform, Schedule, TaskGraph, best, by_name, cpop,
+    ALGORITHMS, Dag, ImproveOptions, Platform, Schedule, Slot, TaskGraph, best, by_name, cpop,
     downward_ranks, heft, heft_lookahead, heft_ls, improve, lower_bound, upward_ranks, validate,
 };
 use agentsched::{Error, TaskId};
@@ -176,22 +176,154 @@ fn paper_example_improvements_do_not_lose() {
 }
 
 #[test]
-fn mean_communication_averages_the_inverse_links() {
-    // 0 -> 1 with data 8 on two related agents of speeds 1 and 4: mean times d x (1 + 1/4) / 2.
-    // Links 2 (0 to 1) and 4 (1 to 0): mean of 1/2 and 1/4 is 3/8, so the edge costs 3.
+fn mean_communication_divides_by_the_mean_link_rate() {
+    // 0 -> 1 with data 6 on two related agents of speeds 1 and 4: mean times d x (1 + 1/4) / 2.
+    // Links 2 (0 to 1) and 4 (1 to 0): the paper's c_bar = data / B_bar with B_bar the mean
+    // rate (2 + 4) / 2 = 3, so the edge costs 2 (the mean of 6/2 and 6/4 would be 2.25).
     let g = TaskGraph::from_parts(
         [(TaskId(0), 4.0), (TaskId(1), 8.0)],
-        [(TaskId(0), TaskId(1), 8.0)],
+        [(TaskId(0), TaskId(1), 6.0)],
     )
     .unwrap();
     let dag = g.freeze().unwrap();
     let p = Platform::related(vec![1.0, 4.0], vec![0.0, 2.0, 4.0, 0.0]).unwrap();
-    // rank_u(1) = 8 x 5/8 = 5; rank_u(0) = 4 x 5/8 + 3 + 5 = 10.5; rank_d(1) = 2.5 + 3.
-    assert_eq!(upward_ranks(&dag, &p).unwrap(), vec![10.5, 5.0]);
-    assert_eq!(downward_ranks(&dag, &p).unwrap(), vec![0.0, 5.5]);
+    // rank_u(1) = 8 x 5/8 = 5; rank_u(0) = 4 x 5/8 + 2 + 5 = 9.5; rank_d(1) = 2.5 + 2.
+    assert_eq!(upward_ranks(&dag, &p).unwrap(), vec![9.5, 5.0]);
+    assert_eq!(downward_ranks(&dag, &p).unwrap(), vec![0.0, 4.5]);
+    // Three agents, links 1, 2, 3, 4, 5, 6 off the diagonal: B_bar = 21 / 6 = 3.5, so data 7
+    // costs 2 on average.
+    let p3 = Platform::related(
+        vec![1.0, 1.0, 1.0],
+        vec![0.0, 1.0, 2.0, 3.0, 0.0, 4.0, 5.0, 6.0, 0.0],
+    )
+    .unwrap();
+    let g = TaskGraph::from_parts(
+        [(TaskId(0), 1.0), (TaskId(1), 1.0)],
+        [(TaskId(0), TaskId(1), 7.0)],
+    )
+    .unwrap();
+    let dag3 = g.freeze().unwrap();
+    assert_eq!(upward_ranks(&dag3, &p3).unwrap(), vec![4.0, 1.0]);
     // One agent: nothing ever moves, the edge costs nothing.
     let one = Platform::related(vec![2.0], vec![0.0]).unwrap();
     assert_eq!(upward_ranks(&dag, &one).unwrap(), vec![6.0, 4.0]);
+}
+
+/// Every entry point on an instance whose costs overflow: a `NotFinite` error, never an `Ok`
+/// schedule with infinite times.
+fn assert_not_finite(dag: &Dag, p: &Platform, field: &str) {
+    let is = |r: Result<(), Error>, what: &str| match r {
+        Err(Error::NotFinite { field: f, .. }) => assert_eq!(f, field, "{what}"),
+        other => panic!("{what}: {other:?}"),
+    };
+    for (name, f) in ALGORITHMS {
+        is(f(dag, p).map(drop), name);
+    }
+    is(best(dag, p, None).map(drop), "best");
+    is(
+        best(dag, p, Some(Duration::from_millis(10))).map(drop),
+        "best with a limit",
+    );
+    is(lower_bound(dag, p).map(drop), "lower_bound");
+    is(upward_ranks(dag, p).map(drop), "upward_ranks");
+    is(downward_ranks(dag, p).map(drop), "downward_ranks");
+}
+
+#[test]
+fn overflowing_costs_are_an_error() {
+    // Two independent tasks taking 1e308 everywhere: each time is finite, but one agent running
+    // both would finish at inf (HEFT used to return exactly that, with every finish "tied").
+    let two = TaskGraph::from_parts([(TaskId(0), 0.0), (TaskId(1), 0.0)], [])
+        .unwrap()
+        .freeze()
+        .unwrap();
+    let p = Platform::matrix(2, 2, vec![1e308; 4], Platform::unit_links(2)).unwrap();
+    assert_not_finite(&two, &p, "execution times");
+    // A speed of 1e-308: 10 time units of work take inf there (HEFT chose that agent).
+    let one = TaskGraph::from_parts([(TaskId(0), 10.0)], [])
+        .unwrap()
+        .freeze()
+        .unwrap();
+    let p = Platform::related(vec![1e-308, 1.0], Platform::unit_links(2)).unwrap();
+    assert_not_finite(&one, &p, "execution times");
+    // The fastest times sum to inf (lower_bound used to fail in its critical-path pass).
+    let big = TaskGraph::from_parts([(TaskId(0), 8e307), (TaskId(1), 8e307)], [])
+        .unwrap()
+        .freeze()
+        .unwrap();
+    let p = Platform::related(vec![0.5, 0.5], Platform::unit_links(2)).unwrap();
+    assert_not_finite(&big, &p, "execution times");
+    // Data 1 over a link of strength 1e-310 takes inf.
+    let edge = TaskGraph::from_parts(
+        [(TaskId(0), 1.0), (TaskId(1), 1.0)],
+        [(TaskId(0), TaskId(1), 1.0)],
+    )
+    .unwrap()
+    .freeze()
+    .unwrap();
+    let p = Platform::related(vec![1.0, 1.0], vec![0.0, 1e-310, 1.0, 0.0]).unwrap();
+    assert_not_finite(&edge, &p, "communication times");
+    // improve refuses such an instance before looking at the schedule.
+    let s = Schedule {
+        slots: vec![],
+        makespan: 0.0,
+    };
+    assert!(matches!(
+        improve(&edge, &p, &s, &ImproveOptions::default()),
+        Err(Error::NotFinite { .. })
+    ));
+}
+
+#[test]
+fn huge_but_finite_costs_are_scheduled() {
+    // One task on 8 agents: 3e307 on seven of them, 1 on the last. The sum of the row
+    // overflows, its mean (3e307 x 7/8 + 1/8) does not; HEFT takes the last agent.
+    let one = TaskGraph::from_parts([(TaskId(0), 0.0)], [])
+        .unwrap()
+        .freeze()
+        .unwrap();
+    let mut row = vec![3e307; 7];
+    row.push(1.0);
+    let p = Platform::matrix(1, 8, row, Platform::unit_links(8)).unwrap();
+    let rank = upward_ranks(&one, &p).unwrap()[0];
+    assert!(rank.is_finite() && (rank - 3e307 / 8.0 * 7.0).abs() <= 1e-9 * rank);
+    for (name, f) in ALGORITHMS {
+        let s = f(&one, &p).unwrap();
+        assert_eq!((s.slots[0].agent, s.makespan), (7, 1.0), "{name}");
+    }
+    assert_eq!(best(&one, &p, None).unwrap().schedule.makespan, 1.0);
+}
+
+#[test]
+fn a_weak_link_does_not_swamp_the_ranks() {
+    // A fork: root (1) -> three children (10), data 1 (or 1e-12), on 3 unit-speed agents where
+    // the link between agents 0 and 1 is almost cut (1e-300, or 1e-310 with data 1e-12) and
+    // the others are 1. B_bar is about 4 / 6, so the ranks are about 12.5 and 10. The root goes
+    // to agent 0 (a tie); child 1 follows it (1-11); child 2 goes to agent 2, where the data
+    // arrives at 2 (or just after 1): 2-12; child 3 back on agent 0, 11-21 (agent 2 would finish
+    // at 22). Makespan 21. (With the old mean of 1 / link the ranks were about 3e299, or inf,
+    // and every finish time fell within the tolerance: everything on agent 0, makespan 31.)
+    for (cut, data) in [(1e-300, 1.0), (1e-310, 1e-12)] {
+        let g = TaskGraph::from_parts(
+            (0..4).map(|i| (TaskId(i), if i == 0 { 1.0 } else { 10.0 })),
+            (1..4).map(|v| (TaskId(0), TaskId(v), data)),
+        )
+        .unwrap();
+        let dag = g.freeze().unwrap();
+        let links = vec![0.0, cut, 1.0, cut, 0.0, 1.0, 1.0, 1.0, 0.0];
+        let p = Platform::related(vec![1.0; 3], links).unwrap();
+        let up = upward_ranks(&dag, &p).unwrap();
+        assert!((up[0] - (11.0 + 1.5 * data)).abs() < 1e-9, "{up:?}");
+        let s = heft(&dag, &p).unwrap();
+        assert_eq!(validate(&dag, &p, &s), Ok(21.0));
+        let agents: Vec<usize> = s.slots.iter().map(|s| s.agent).collect();
+        assert_eq!(agents, vec![0, 0, 2, 0], "cut {cut}");
+        for (name, f) in ALGORITHMS {
+            let s = f(&dag, &p).unwrap();
+            assert_eq!(validate(&dag, &p, &s), Ok(s.makespan), "{name}");
+            assert!(s.makespan <= 21.0 + 1e-9, "{name}: {}", s.makespan);
+        }
+    }
 }
 
 #[test]
@@ -361,6 +493,48 @@ fn a_malformed_deserialized_platform_is_an_error_not_a_panic() {
         serde_json::from_str(r#"{"agents":0,"exec":{"Matrix":{"times":[]}},"links":[]}"#).unwrap();
     let empty = TaskGraph::new().freeze().unwrap();
     assert!(lower_bound(&empty, &p).is_err());
+}
+
+#[test]
+fn improve_keeps_a_successor_after_a_zero_length_predecessor() {
+    // X (5) -> A (0) -> B (1), no data, two unit agents. X 0-5 and A 5-5 on agent 0; B on
+    // agent 1 starting 3e-9 before A finishes, which the validator accepts within its tolerance
+    // (1e-9 x makespan). Re-timing by start time alone took B before A and read A's finish
+    // before computing it (0): B at 0-1, makespan 5 below the bound 6, an invalid schedule.
+    let g = TaskGraph::from_parts(
+        [(TaskId(0), 5.0), (TaskId(1), 0.0), (TaskId(2), 1.0)],
+        [(0, 1), (1, 2)].map(|(u, v)| (TaskId(u), TaskId(v), 0.0)),
+    )
+    .unwrap();
+    let dag = g.freeze().unwrap();
+    let p = Platform::related(vec![1.0, 1.0], Platform::unit_links(2)).unwrap();
+    let early = 5.0 - 3e-9;
+    let slot = |agent, start, finish| Slot {
+        agent,
+        start,
+        finish,
+    };
+    let s = Schedule {
+        slots: vec![
+            slot(0, 0.0, 5.0),
+            slot(0, 5.0, 5.0),
+            slot(1, early, early + 1.0),
+        ],
+        makespan: early + 1.0,
+    };
+    assert_eq!(validate(&dag, &p, &s), Ok(early + 1.0));
+    assert_eq!(lower_bound(&dag, &p), Ok(6.0));
+    for seed in 0..4 {
+        let opts = ImproveOptions {
+            max_evaluations: 50,
+            time_limit: None,
+            seed,
+        };
+        let got = improve(&dag, &p, &s, &opts).unwrap();
+        assert_eq!(validate(&dag, &p, &got), Ok(got.makespan));
+        assert!(got.makespan >= 6.0 * (1.0 - 1e-9), "{got:?}");
+        assert!(got.slots[2].start >= got.slots[1].finish - 1e-9 * 6.0);
+    }
 }
 
 #[test]

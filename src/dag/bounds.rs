@@ -31,7 +31,9 @@ use crate::Result;
 ///
 /// # Errors
 /// From [`Platform::check`], and a platform whose arrays do not match its agent count (possible
-/// only through deserialization) as [`crate::Error::DimensionMismatch`].
+/// only through deserialization) as [`crate::Error::DimensionMismatch`];
+/// [`crate::Error::NotFinite`] for costs so large that a schedule could overflow (see
+/// [`super::upward_ranks`]).
 ///
 /// # Example: two independent tasks, one fast agent and one slow
 /// ```

@@ -43,7 +43,7 @@ use std::collections::BinaryHeap;
 /// O(V log V + E m + V m (log V + B + V_p / B)) time as [`super::heft()`]; O(V m) extra space.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`super::heft()`].
 ///
 /// # Example: the paper's example (Fig. 2), schedule length 86
 /// ```

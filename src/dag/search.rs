@@ -4,11 +4,13 @@
 use super::bounds::lower_bound;
 use super::cpop::cpop;
 use super::graph::{Csr, Dag};
-use super::heft::{heft, heft_lookahead};
+use super::heft::{heft, heft_lookahead, lookahead_until};
 use super::list::{Costs, NONE, REL_TOL, Timeline, prepare};
 use super::platform::{Platform, Schedule, Slot, validate};
 use crate::Result;
 use crate::model::SplitMix64;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
 /// Budget of [`improve`].
@@ -174,7 +176,9 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 /// search).
 ///
 /// The schedule is first re-timed: its tasks in order of start time (then topological order),
-/// each on its agent at the earliest spot (insertion), which never starts a task later.
+/// never a task before one of its predecessors (a start the validator accepts within its
+/// tolerance may be a hair early), each on its agent at the earliest spot (insertion), which
+/// never starts a task later. The result is checked with [`validate`].
 /// - *Descent*: the chain of tasks that sets the makespan is traced back (each task held up by
 ///   the data of a predecessor or by the task before it on its agent); for its tasks from the
 ///   last back, and each other agent in index order, the task is moved there and the graph
@@ -206,7 +210,8 @@ fn critical_chain(c: &Csr<'_>, d: &Decoded, out: &mut Vec<u32>) {
 /// O(V log V + E) per evaluation; at most `max_evaluations` evaluations; O(V m) extra space.
 ///
 /// # Errors
-/// From [`validate`] when `schedule` is not a valid schedule of `dag` on `platform`.
+/// As [`heft()`]; from [`validate`] when `schedule` is not a valid schedule of `dag` on
+/// `platform`.
 ///
 /// # Example: a fork whose children HEFT spreads over slow links
 /// ```
@@ -249,7 +254,7 @@ pub fn improve(
     let start_of: Vec<f64> = (0..n)
         .map(|v| schedule.slots[c.order[v] as usize].start)
         .collect();
-    let mut order = start_order(&start_of);
+    let mut order = start_order(&c, &start_of);
     let mut at = index_in(&order);
     let mut cur = Decoded::new(n, m);
     let mut trial = Decoded::new(n, m);
@@ -305,7 +310,7 @@ pub fn improve(
             }
             // Re-time in the new start order (never later), so that the order stays that of
             // the current schedule.
-            let new_order = start_order(&cur.start);
+            let new_order = start_order(&c, &cur.start);
             dec.decode(&assign, &new_order, None, &mut trial);
             evaluations += 1;
             // (Only rounding could make it later; then the old order, which `cur` decodes, stays.)
@@ -334,7 +339,7 @@ pub fn improve(
             let q = (assign[v] as usize + 1 + rng.below(m - 1)) % m;
             assign[v] = q as u32;
         }
-        order = start_order(&best.0.start);
+        order = start_order(&c, &best.0.start);
         at = index_in(&order);
         dec.decode(&assign, &order, None, &mut cur);
         evaluations += 1;
@@ -362,10 +367,16 @@ pub fn improve(
             finish: cur.finish[v],
         };
     }
-    Ok(Schedule {
+    let out = Schedule {
         slots,
         makespan: cur.makespan,
-    })
+    };
+    // The decoding is exact, so this holds; the check keeps the promise of a valid result even
+    // against a start the validator accepts only within its tolerance.
+    if validate(dag, platform, &out).is_err() {
+        return Ok(schedule.clone());
+    }
+    Ok(out)
 }
 
 /// `at[v]`: the index of position `v` in `order`.
@@ -377,15 +388,36 @@ fn index_in(order: &[u32]) -> Vec<u32> {
     at
 }
 
-/// Positions by start time, then position (a topological order for any valid schedule: a
-/// successor starts no earlier than its predecessor, and on a tie comes later by position).
-fn start_order(start: &[f64]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..start.len() as u32).collect();
-    order.sort_by(|&a, &b| {
+/// The tasks (positions) in order of start time, then position, among those whose predecessors
+/// are all listed (Kahn's algorithm): a topological order that follows the start times. Sorting
+/// by start time alone is not one: [`validate`] allows a successor to start up to its tolerance
+/// before a zero-length predecessor finishes, and decoding needs every predecessor's finish.
+fn start_order(c: &Csr<'_>, start: &[f64]) -> Vec<u32> {
+    let n = start.len();
+    let mut by: Vec<u32> = (0..n as u32).collect();
+    by.sort_by(|&a, &b| {
         start[a as usize]
             .total_cmp(&start[b as usize])
             .then(a.cmp(&b))
     });
+    let rank = index_in(&by);
+    let mut missing: Vec<u32> = (0..n).map(|v| c.pred_off[v + 1] - c.pred_off[v]).collect();
+    let mut ready: BinaryHeap<Reverse<u32>> = (0..n)
+        .filter(|&v| missing[v] == 0)
+        .map(|v| Reverse(rank[v]))
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(r)) = ready.pop() {
+        let v = by[r as usize] as usize;
+        order.push(v as u32);
+        for &s in &c.succ[c.succ_off[v] as usize..c.succ_off[v + 1] as usize] {
+            let s = s as usize;
+            missing[s] -= 1;
+            if missing[s] == 0 {
+                ready.push(Reverse(rank[s]));
+            }
+        }
+    }
     order
 }
 
@@ -402,10 +434,11 @@ pub type Algorithm = fn(&Dag, &Platform) -> Result<Schedule>;
 /// A valid schedule of makespan at most [`heft()`]'s.
 ///
 /// # Complexity
-/// HEFT's, plus O(V log V + E) per evaluation: about `2e7` elementary steps at most.
+/// HEFT's, plus O(V log V + E) per evaluation: about `max(2e7, 20 (V + E))` elementary steps
+/// at most (the floor of 20 evaluations wins once `V + E > 1e6`).
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`heft()`].
 ///
 /// # Example
 /// ```
@@ -486,7 +519,8 @@ pub struct BestSchedule {
 /// The strongest methods within a time limit: HEFT, CPoP and (when it fits) lookahead HEFT, then
 /// [`improve`] on the best of them for the rest of the time.
 ///
-/// Lookahead runs when HEFT's measured time times `1 + m x E / V` fits in half the time left.
+/// Lookahead runs when HEFT's measured time times `m x (1 + E / V)` fits in half the time left,
+/// and is dropped if it has not finished by the limit.
 /// Without a time limit everything runs and the search has HEFT-LS's deterministic budget. Ties
 /// between the constructive methods go to the first in [`ALGORITHMS`]. Every candidate is
 /// checked with [`validate`]; the result is the valid one of the smallest makespan.
@@ -503,7 +537,7 @@ pub struct BestSchedule {
 /// That of the methods run; O(V m) extra space.
 ///
 /// # Errors
-/// From [`Platform::check`].
+/// As [`heft()`].
 ///
 /// # Example: on the paper's example the best is at most HEFT's 80
 /// ```
@@ -528,30 +562,30 @@ pub struct BestSchedule {
 pub fn best(dag: &Dag, platform: &Platform, time_limit: Option<Duration>) -> Result<BestSchedule> {
     let began = Instant::now();
     let left = |limit: Duration| limit.saturating_sub(began.elapsed());
-    let mut found: Option<(usize, Schedule)> = None;
+    let first = heft(dag, platform)?;
+    let heft_time = began.elapsed();
+    // HEFT's schedules are valid (`prepare` keeps every time finite); were one not, this is an
+    // error rather than an unchecked result.
+    validate(dag, platform, &first)?;
+    let mut found = (0usize, first);
     let mut consider = |k: usize, s: Schedule| {
-        let ok = validate(dag, platform, &s).is_ok();
-        if ok && found.as_ref().is_none_or(|(_, b)| s.makespan < b.makespan) {
-            found = Some((k, s));
+        if s.makespan < found.1.makespan && validate(dag, platform, &s).is_ok() {
+            found = (k, s);
         }
     };
-    consider(0, heft(dag, platform)?);
-    let heft_time = began.elapsed();
     consider(1, cpop(dag, platform)?);
     let n = dag.task_count().max(1) as f64;
-    let factor = 1.0 + platform.agents() as f64 * dag.edge_count() as f64 / n;
+    let factor = platform.agents() as f64 * (1.0 + dag.edge_count() as f64 / n);
     let lookahead_fits =
         time_limit.is_none_or(|l| heft_time.as_secs_f64() * factor <= left(l).as_secs_f64() / 2.0);
     if lookahead_fits {
-        consider(2, heft_lookahead(dag, platform)?);
+        // The estimate may be off (the machine, the shape): the lookahead also stops at the limit.
+        let deadline = time_limit.map(|l| Instant::now() + left(l));
+        if let Some(s) = lookahead_until(dag, platform, deadline)? {
+            consider(2, s);
+        }
     }
-    let Some((k, start)) = found else {
-        // Unreachable in practice: HEFT's schedules are valid. Fall back to HEFT unchecked.
-        return Ok(BestSchedule {
-            algorithm: ALGORITHMS[0].0,
-            schedule: heft(dag, platform)?,
-        });
-    };
+    let (k, start) = found;
     let options = ImproveOptions {
         max_evaluations: if time_limit.is_some() {
             u64::MAX
