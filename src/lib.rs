@@ -15,6 +15,12 @@
 //! - [`online`]: the event-driven [`online::Dispatcher`]: submit, cancel, complete, yield, agent
 //!   join/drain/recover/fail/leave (requeue, nothing lost), backfill with a reservation, gangs,
 //!   dry runs, structured [`online::Explanation`]s and serde [`online::Snapshot`]s.
+//! - [`mapping`]: batch mapping of independent tasks on heterogeneous machines (ETC heuristics,
+//!   local search, lower bounds, load balancing, migration plans).
+//! - [`dag`]: task graphs on petgraph: earliest/latest times and critical paths, fault-tolerant
+//!   expected times with backup agents, HEFT/CPoP list scheduling with a validator, and Gantt
+//!   charts.
+//! - [`ffi`]: the C ABI (`include/agentsched.h`).
 //!
 //! Every fallible call returns the one [`Error`] type and leaves its receiver unchanged on error.
 //! Results are deterministic: ties break by the lowest id.

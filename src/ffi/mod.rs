@@ -7,7 +7,7 @@
 //! (`agentsched_dispatcher_last_error`, `agentsched_etc_last_error`,
 //! `agentsched_task_graph_last_error`, `agentsched_dag_last_error`); buffers are `(ptr, capacity, *out_len)` and on
 //! `AGENTSCHED_STATUS_BUFFER_TOO_SMALL` `*out_len` reports the size needed. Every body runs inside
-//! [`ffi_boundary!`], which turns a panic into `AGENTSCHED_STATUS_PANIC` and poisons the handle.
+//! `ffi_boundary!`, which turns a panic into `AGENTSCHED_STATUS_PANIC` and poisons the handle.
 //! A function that fails writes no output (except `*out_len`) and leaves the handle unchanged.
 //! Rust never keeps a caller's pointer after a call returns.
 #![allow(unsafe_code)]

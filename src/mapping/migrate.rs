@@ -1,5 +1,5 @@
 //! Migration plans: an ordered list of task moves that rebalances a running pool in the `L_i`
-//! model of [`balance`](super::balance), with every intermediate state within capacities.
+//! model of [`balance`](fn@super::balance), with every intermediate state within capacities.
 
 use super::balance::{
     AgentLoad, BalanceAgent, add_into, agent_tables, check_agents, fits, improves, load_of,

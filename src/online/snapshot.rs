@@ -60,7 +60,7 @@ pub struct GangSnapshot {
 /// A dispatcher's whole state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// Always [`SNAPSHOT_FORMAT`].
+    /// Always `"agentsched-dispatcher/1"` (the crate-internal `SNAPSHOT_FORMAT`).
     pub format: String,
     /// The schema.
     pub schema: Schema,
