@@ -108,8 +108,10 @@ pub(crate) fn tolerance(makespan: f64) -> f64 {
 
 /// For each task, the finish of the task before it on its agent with the latest finish (the
 /// agent's free time), as `(finish, task)`; tasks ordered per agent by (start, finish, index) as
-/// the validator orders them. `None` for the first task of an agent.
-fn agent_previous(schedule: &Schedule, agents: usize) -> Vec<Option<(f64, usize)>> {
+/// the validator orders them. `None` for the first task of an agent, and for a zero-length task
+/// that the validator lets sit inside another task's interval (that task finishes after it
+/// starts, so it did not hold it back).
+fn agent_previous(schedule: &Schedule, agents: usize, tol: f64) -> Vec<Option<(f64, usize)>> {
     let n = schedule.slots.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| {
@@ -124,7 +126,7 @@ fn agent_previous(schedule: &Schedule, agents: usize) -> Vec<Option<(f64, usize)
     let mut best: Vec<Option<(f64, usize)>> = vec![None; agents];
     for &t in &order {
         let s = &schedule.slots[t];
-        prev[t] = best[s.agent];
+        prev[t] = best[s.agent].filter(|&(f, _)| f <= s.start + tol);
         // Latest finish so far; among equal finishes the lowest index.
         best[s.agent] = match best[s.agent] {
             Some((f, u)) if f > s.finish || (f == s.finish && u < t) => Some((f, u)),
@@ -212,7 +214,7 @@ pub(crate) fn critical_path_of(
         return Vec::new();
     }
     let tol = tolerance(makespan);
-    let prev = agent_previous(schedule, platform.agents());
+    let prev = agent_previous(schedule, platform.agents(), tol);
     let mut last = 0;
     for t in 1..n {
         if slots[t].finish > slots[last].finish {
@@ -322,7 +324,7 @@ pub(crate) fn waits_of(
 ) -> Vec<CommWait> {
     let tol = tolerance(makespan);
     let slots = &schedule.slots;
-    let prev = agent_previous(schedule, platform.agents());
+    let prev = agent_previous(schedule, platform.agents(), tol);
     let mut waits = Vec::new();
     for (t, s) in slots.iter().enumerate() {
         let mut local = prev[t].map_or(0.0, |(f, _)| f);
@@ -426,6 +428,44 @@ mod tests {
                 comm: 0.0
             }
         );
+    }
+
+    #[test]
+    fn a_zero_length_task_inside_another_is_not_held_back_by_it() {
+        // Found by the dag_graph fuzz target: task 0 (zero length, at 33.25) sits inside task 2
+        // (31.25..57.125) on agent 0, which the validator allows; its data goes to task 1 on
+        // agent 1. Task 2 finishes after task 0 starts, so it cannot be what task 0 waited for.
+        let g = TaskGraph::from_parts(
+            [(TaskId(0), 0.0), (TaskId(1), 0.0), (TaskId(2), 25.875)],
+            [(TaskId(0), TaskId(1), 16.375)],
+        )
+        .unwrap();
+        let dag = g.freeze().unwrap();
+        let p = Platform::related(vec![1.0, 1.0], vec![0.0, 0.001, 0.001, 0.0]).unwrap();
+        let slot = |agent, start, finish| Slot {
+            agent,
+            start,
+            finish,
+        };
+        let s = Schedule {
+            slots: vec![
+                slot(0, 33.25, 33.25),
+                slot(1, 16408.25, 16408.25),
+                slot(0, 31.25, 57.125),
+            ],
+            makespan: 16408.25,
+        };
+        validate(&dag, &p, &s).unwrap();
+        let path = schedule_critical_path(&dag, &p, &s).unwrap();
+        assert_eq!(path.len(), 2);
+        assert_eq!(path[0].task, 0);
+        match path[0].binding {
+            Binding::Unbound { ready } => assert!(ready <= path[0].start, "{ready}"),
+            b => panic!("{b:?}"),
+        }
+        for w in communication_waits(&dag, &p, &s).unwrap() {
+            assert!(w.start <= w.end, "{w:?}");
+        }
     }
 
     #[test]
