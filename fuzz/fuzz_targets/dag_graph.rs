@@ -365,10 +365,13 @@ fn naive_valid(
     m: usize,
 ) -> bool {
     let sl = &s.slots;
-    if sl
-        .iter()
-        .any(|x| x.agent >= m || !x.start.is_finite() || x.start < 0.0 || !x.finish.is_finite())
-    {
+    if sl.iter().any(|x| {
+        x.agent >= m
+            || !x.start.is_finite()
+            || x.start < 0.0
+            || !x.finish.is_finite()
+            || x.finish < x.start
+    }) {
         return false;
     }
     let makespan = sl.iter().map(|x| x.finish).fold(0.0, f64::max);

@@ -242,8 +242,8 @@ pub struct Schedule {
 /// Checks `schedule` against `dag` on `platform` from first principles and returns the makespan
 /// it recomputes.
 ///
-/// Rules: one slot per task, on an existing agent; finite non-negative start; finish equal to
-/// start plus the execution time; every task starts no earlier than each predecessor's finish
+/// Rules: one slot per task, on an existing agent; finite non-negative start; a finish no
+/// earlier than the start and equal to start plus the execution time; every task starts no earlier than each predecessor's finish
 /// plus the communication time between their agents; no two tasks of positive length overlap on
 /// an agent; the reported makespan equals the largest finish. Times are compared with an absolute
 /// tolerance of `1e-9 * max(1, makespan)`.
@@ -276,11 +276,13 @@ pub fn validate(dag: &Dag, platform: &Platform, schedule: &Schedule) -> Result<f
         if s.agent >= platform.agents() {
             return Err(bad(t, format!("agent {} does not exist", s.agent)));
         }
-        if !s.start.is_finite() || s.start < 0.0 || !s.finish.is_finite() {
+        // `start + execution time` never falls below `start` in floating point, so a finish before
+        // the start is an error, not rounding.
+        if !s.start.is_finite() || s.start < 0.0 || !s.finish.is_finite() || s.finish < s.start {
             return Err(bad(
                 t,
                 format!(
-                    "times {}..{} are not finite and non-negative",
+                    "times {}..{} are not finite, non-negative and in order",
                     s.start, s.finish
                 ),
             ));
@@ -423,6 +425,18 @@ mod tests {
             ..ok.clone()
         };
         assert!(validate(&dag, &p, &wrong_makespan).is_err());
+        // A finish a hair before a zero-length task's start is within the tolerance of the
+        // execution time, but a task cannot end before it begins (found by fuzzing).
+        let g = TaskGraph::from_parts([(TaskId(0), 0.0)], []).unwrap();
+        let zero = g.freeze().unwrap();
+        let backwards = Schedule {
+            slots: vec![slot(0, 0.0, -1e-280)],
+            makespan: 0.0,
+        };
+        assert!(matches!(
+            validate(&zero, &p, &backwards),
+            Err(Error::InvalidSchedule { .. })
+        ));
         let nan_makespan = Schedule {
             makespan: f64::NAN,
             ..ok.clone()
