@@ -280,3 +280,85 @@ proptest! {
         prop_assert!((m.objective - best).abs() <= 1e-7 * (1.0 + best), "{} != {best}", m.objective);
     }
 }
+
+fn extreme_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(u64::MAX),
+        Just(u64::MAX / 3),
+        any::<u64>(),
+        1u64..100
+    ]
+}
+
+fn extreme_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(-1.0),
+        Just(0.0),
+        Just(f64::MIN_POSITIVE),
+        Just(1e-300),
+        Just(1e300),
+        Just(f64::MAX),
+        Just(1.0),
+        0.001f64..1000.0,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Any input: an error, or finite allocations within capacity; never a panic.
+    #[test]
+    fn extreme_inputs_never_panic(
+        cap in prop::collection::vec(extreme_u64(), 0..4),
+        tenants in prop::collection::vec(
+            (
+                prop::collection::vec(extreme_u64(), 0..4),
+                extreme_f64(),
+                prop::option::of(extreme_u64()),
+            ),
+            0..5,
+        ),
+        water in (extreme_f64(), prop::collection::vec((extreme_f64(), extreme_f64()), 0..5)),
+    ) {
+        let ts: Vec<Tenant> = tenants
+            .iter()
+            .map(|(d, w, m)| Tenant { demand: d.clone(), weight: *w, max_tasks: *m })
+            .collect();
+        let d = cap.len();
+        if let Ok(a) = drf(&cap, &ts) {
+            prop_assert!(a.tasks.iter().all(|x| x.is_finite() && *x >= 0.0));
+            let u = used(&ts, &a.tasks, d);
+            for r in 0..d {
+                prop_assert!(close_le(u[r], cap[r] as f64));
+            }
+        }
+        if let Ok(m) = max_tasks(&cap, &ts) {
+            prop_assert!(m.tasks.iter().all(|x| x.is_finite() && *x >= 0.0));
+            prop_assert!(m.objective.is_finite());
+            let u = used(&ts, &m.tasks, d);
+            for r in 0..d {
+                prop_assert!(close_le(u[r], cap[r] as f64 * (1.0 + 1e-7)));
+            }
+        }
+        // Bounded instances only, so that the per-task loop stays short.
+        if cap.iter().all(|&c| c < 1_000) {
+            if let Ok(a) = drf_discrete(&cap, &ts) {
+                for r in 0..d {
+                    prop_assert!(a.used[r] <= cap[r]);
+                }
+            }
+        }
+        let (c, tw) = water;
+        let dm: Vec<f64> = tw.iter().map(|t| t.0).collect();
+        let wt: Vec<f64> = tw.iter().map(|t| t.1).collect();
+        if let Ok(w) = max_min_fair(c, &dm, &wt) {
+            let total: f64 = w.allocation.iter().sum();
+            prop_assert!(w.allocation.iter().all(|a| a.is_finite() && *a >= 0.0));
+            prop_assert!(close_le(total, c * (1.0 + 1e-9)));
+        }
+    }
+}

@@ -24,6 +24,9 @@
 //!   would be infinite.
 //! - Quantities are converted to `f64` (exact below 2^53). The continuous results are exact up to
 //!   floating-point rounding (relative error about `1e-12` on capacities), never approximations.
+//! - Weights matter only relative to each other: they are divided by the largest one inside, and
+//!   the largest may be at most [`MAX_WEIGHT_RATIO`] times the smallest, which keeps every
+//!   intermediate quantity finite whatever the capacities and demands.
 //! - Ties break by the lowest tenant index. Inputs are validated before anything is computed; no
 //!   input makes these functions panic.
 //!
@@ -116,7 +119,8 @@ pub struct WaterFill {
     /// Amount per tenant: `min(demand[i], weight[i] * level)`.
     pub allocation: Vec<f64>,
     /// The water level: allocation per unit of weight of every tenant below its demand
-    /// (`f64::INFINITY` when every demand is met with capacity to spare, or there are no tenants).
+    /// (`f64::INFINITY` when every demand is met, or there are no tenants; it can also overflow
+    /// to infinity when capacity / weight exceeds `f64::MAX`, the allocations staying finite).
     pub level: f64,
 }
 
@@ -136,8 +140,40 @@ pub struct MaxTasks {
     pub used: Vec<f64>,
 }
 
+/// The largest allowed ratio between two tenants' weights (`1e15`).
+pub const MAX_WEIGHT_RATIO: f64 = 1e15;
+
+/// Checks weights (finite, `> 0`, within [`MAX_WEIGHT_RATIO`] of each other) and divides them by
+/// the largest, so that they lie in `[1e-15, 1]`.
+fn normalise_weights(weights: impl Iterator<Item = f64> + Clone) -> Result<Vec<f64>> {
+    for (i, w) in weights.clone().enumerate() {
+        if !w.is_finite() || w <= 0.0 {
+            return Err(Error::InvalidTenant {
+                tenant: i,
+                field: "weight",
+                reason: format!("must be finite and > 0, got {w}"),
+            });
+        }
+    }
+    let max = weights.clone().fold(0.0, f64::max);
+    for (i, w) in weights.clone().enumerate() {
+        if w * MAX_WEIGHT_RATIO < max {
+            return Err(Error::InvalidTenant {
+                tenant: i,
+                field: "weight",
+                reason: format!(
+                    "{w} is more than MAX_WEIGHT_RATIO (1e15) times smaller than the largest, {max}"
+                ),
+            });
+        }
+    }
+    Ok(weights.map(|w| w / max).collect())
+}
+
 /// Per-tenant quantities shared by the algorithms.
 struct Prepared {
+    /// Weights divided by the largest.
+    weight: Vec<f64>,
     /// Capacity as `f64`.
     cap: Vec<f64>,
     /// Dominant share of one task (`INFINITY` if it demands a zero-capacity dimension).
@@ -165,13 +201,6 @@ fn validate(capacity: &[u64], tenants: &[Tenant]) -> Result<Prepared> {
                 reason: format!("expected {d} dimensions, got {}", t.demand.len()),
             });
         }
-        if !t.weight.is_finite() || t.weight <= 0.0 {
-            return Err(Error::InvalidTenant {
-                tenant: i,
-                field: "weight",
-                reason: format!("must be finite and > 0, got {}", t.weight),
-            });
-        }
         if t.demand.iter().all(|&q| q == 0) && t.max_tasks.is_none() {
             return Err(Error::InvalidTenant {
                 tenant: i,
@@ -196,7 +225,9 @@ fn validate(capacity: &[u64], tenants: &[Tenant]) -> Result<Prepared> {
         share.push(s);
         blocked.push(b);
     }
+    let weight = normalise_weights(tenants.iter().map(|t| t.weight))?;
     Ok(Prepared {
+        weight,
         cap,
         share,
         blocked,
@@ -239,7 +270,8 @@ fn usage(tenants: &[Tenant], tasks: &[f64], d: usize) -> Vec<f64> {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] if `capacity` is empty; [`Error::InvalidTenant`] for a demand of the
-/// wrong length, a weight that is not finite and positive, or an all-zero demand without a task
+/// wrong length, a weight that is not finite and positive (or more than [`MAX_WEIGHT_RATIO`]
+/// times smaller than the largest), or an all-zero demand without a task
 /// limit. Nothing is computed before every input is checked.
 ///
 /// # Example: the paper's example (9 CPUs, 18 GB)
@@ -280,7 +312,7 @@ pub fn drf(capacity: &[u64], tenants: &[Tenant]) -> Result<DrfAllocation> {
         if t.max_tasks == Some(0) {
             continue;
         }
-        speed[i] = t.weight / p.share[i];
+        speed[i] = p.weight[i] / p.share[i];
         running[i] = true;
         for (r, &q) in t.demand.iter().enumerate() {
             if q > 0 {
@@ -346,7 +378,7 @@ pub fn drf(capacity: &[u64], tenants: &[Tenant]) -> Result<DrfAllocation> {
                 sat_r = Some(r);
             }
         }
-        if cap_level <= sat_level {
+        if cap_level.is_finite() && cap_level <= sat_level {
             level = cap_level.max(level);
             let i = cap_events[next_cap].1;
             next_cap += 1;
@@ -386,8 +418,8 @@ pub fn drf(capacity: &[u64], tenants: &[Tenant]) -> Result<DrfAllocation> {
                 }
             }
         } else {
-            // Unreachable: a running tenant demands some dimension (positive rate) or has a
-            // limit. Stop rather than loop.
+            // Unreachable: every running tenant demands a dimension with a positive capacity,
+            // at a positive rate. Stop rather than loop.
             break;
         }
     }
@@ -505,7 +537,7 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
             tasks[i] = t.max_tasks.unwrap_or(tasks[i]);
             continue;
         }
-        heap.push(Reverse(Key(tasks[i] as f64 * p.share[i] / t.weight, i)));
+        heap.push(Reverse(Key(tasks[i] as f64 * p.share[i] / p.weight[i], i)));
     }
     let dominant_shares = tasks
         .iter()
@@ -541,7 +573,8 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
 /// # Errors
 /// [`Error::NotFinite`]/[`Error::Negative`] (`capacity`) for a bad capacity;
 /// [`Error::DimensionMismatch`] (`weights`) if the lengths differ; [`Error::InvalidTenant`] for a
-/// NaN or negative demand or a weight that is not finite and positive.
+/// NaN or negative demand or a weight that is not finite and positive (or more than
+/// [`MAX_WEIGHT_RATIO`] times smaller than the largest).
 ///
 /// # Example: three tenants share 10 units
 /// ```
@@ -574,7 +607,7 @@ pub fn max_min_fair(capacity: f64, demands: &[f64], weights: &[f64]) -> Result<W
             got: weights.len(),
         });
     }
-    for (i, (&dm, &w)) in demands.iter().zip(weights).enumerate() {
+    for (i, &dm) in demands.iter().enumerate() {
         if dm.is_nan() || dm < 0.0 {
             return Err(Error::InvalidTenant {
                 tenant: i,
@@ -582,39 +615,41 @@ pub fn max_min_fair(capacity: f64, demands: &[f64], weights: &[f64]) -> Result<W
                 reason: format!("must be >= 0 (infinity allowed), got {dm}"),
             });
         }
-        if !w.is_finite() || w <= 0.0 {
-            return Err(Error::InvalidTenant {
-                tenant: i,
-                field: "weight",
-                reason: format!("must be finite and > 0, got {w}"),
-            });
-        }
     }
+    let scale = weights.iter().copied().fold(0.0, f64::max);
+    let weights = &normalise_weights(weights.iter().copied())?[..];
+    // Working in units of the capacity keeps every intermediate finite: the amount left is at
+    // most 1 and the level at most 1 / (smallest normalised weight) <= 1e15.
+    let unit = if capacity > 0.0 { capacity } else { 1.0 };
     let n = demands.len();
+    let demand: Vec<f64> = demands.iter().map(|&dm| dm / unit).collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| {
-        (demands[a] / weights[a])
-            .total_cmp(&(demands[b] / weights[b]))
+        (demand[a] / weights[a])
+            .total_cmp(&(demand[b] / weights[b]))
             .then(a.cmp(&b))
     });
+    // Suffix sums of the weights in that order: subtracting instead would lose the small weights
+    // left after a large one is removed.
+    let mut suffix = vec![0.0; n + 1];
+    for k in (0..n).rev() {
+        suffix[k] = suffix[k + 1] + weights[order[k]];
+    }
     let mut allocation = vec![0.0; n];
-    let mut left = capacity;
-    let mut weight_left: f64 = weights.iter().sum();
+    let mut left = capacity / unit;
     for (k, &i) in order.iter().enumerate() {
-        let level = left / weight_left;
-        if demands[i] / weights[i] <= level {
+        let level = left / suffix[k];
+        if demand[i] / weights[i] <= level {
             allocation[i] = demands[i];
-            left = (left - demands[i]).max(0.0);
-            weight_left -= weights[i];
-            // Summing the remaining weights again avoids drift from repeated subtraction.
-            if k + 1 < n && weight_left <= 0.0 {
-                weight_left = order[k + 1..].iter().map(|&j| weights[j]).sum();
-            }
+            left = (left - demand[i]).max(0.0);
         } else {
             for &j in &order[k..] {
-                allocation[j] = weights[j] * level;
+                allocation[j] = weights[j] * level * unit;
             }
-            return Ok(WaterFill { allocation, level });
+            return Ok(WaterFill {
+                allocation,
+                level: level * unit / scale,
+            });
         }
     }
     Ok(WaterFill {
@@ -645,7 +680,9 @@ pub fn max_min_fair(capacity: f64, demands: &[f64], weights: &[f64]) -> Result<W
 /// `O(n + d)`), exponential in the worst case as for any simplex method. `O(d (n + d))` space.
 ///
 /// # Errors
-/// As [`drf`].
+/// As [`drf`]; also [`Error::InvalidConfig`] (`weight`) if the objective overflows `f64` (weights
+/// near `f64::MAX`), and (`tenants`) if the simplex method fails to converge within its pivot
+/// budget, which no test instance has reached.
 ///
 /// # Example: small tasks first
 /// ```
@@ -690,7 +727,7 @@ pub fn max_tasks(capacity: &[u64], tenants: &[Tenant]) -> Result<MaxTasks> {
         upper[j] = tenants[i]
             .max_tasks
             .map_or(1.0, |mt| (mt as f64 * s).min(1.0));
-        cost[j] = tenants[i].weight / s;
+        cost[j] = p.weight[i] / s;
         for (ri, &r) in rows.iter().enumerate() {
             tab[ri * width + j] = tenants[i].demand[r] as f64 / p.cap[r] / s;
         }
@@ -809,12 +846,20 @@ pub fn max_tasks(capacity: &[u64], tenants: &[Tenant]) -> Result<MaxTasks> {
             _ => z[j] / p.share[i],
         };
     }
-    // Dual price of row r in scaled units is -reduced[slack]; one unit of capacity is 1 / cap.
+    // Dual price of row r in scaled units is -reduced[slack]; one unit of capacity is 1 / cap,
+    // and the costs were divided by the largest weight.
+    let wmax = tenants.iter().map(|t| t.weight).fold(0.0, f64::max);
     let mut prices = vec![0.0; d];
     for (ri, &r) in rows.iter().enumerate() {
-        prices[r] = (-reduced[k + ri]).max(0.0) / p.cap[r];
+        prices[r] = (-reduced[k + ri]).max(0.0) / p.cap[r] * wmax;
     }
-    let objective = tenants.iter().zip(&tasks).map(|(t, &x)| t.weight * x).sum();
+    let objective: f64 = tenants.iter().zip(&tasks).map(|(t, &x)| t.weight * x).sum();
+    if !objective.is_finite() {
+        return Err(Error::InvalidConfig {
+            field: "weight",
+            reason: "the weighted number of tasks overflows f64; scale the weights down",
+        });
+    }
     let used = usage(tenants, &tasks, d);
     Ok(MaxTasks {
         tasks,
@@ -904,6 +949,26 @@ mod tests {
         assert!(max_min_fair(1.0, &[-1.0], &[1.0]).is_err());
         assert!(max_min_fair(1.0, &[1.0], &[0.0]).is_err());
         assert!(drf_discrete(&[u64::MAX], &[Tenant::new(vec![1])]).is_err());
+        let spread = [ok.clone().weight(1e300), ok.clone().weight(1e-300)];
+        assert!(matches!(
+            drf(&[1, 1], &spread),
+            Err(Error::InvalidTenant {
+                tenant: 1,
+                field: "weight",
+                ..
+            })
+        ));
+        assert!(max_min_fair(1.0, &[1.0, 1.0], &[1e300, 1e-300]).is_err());
+    }
+
+    #[test]
+    fn water_filling_keeps_small_weights_exact() {
+        // After the weight-1 tenant is satisfied, the 1e-15 one takes all the rest.
+        let w = max_min_fair(10.0, &[1.0, f64::INFINITY], &[1.0, 1e-15]).unwrap();
+        assert_eq!(w.allocation[0], 1.0);
+        assert!((w.allocation[1] - 9.0).abs() < 1e-12);
+        let big = max_min_fair(f64::MAX, &[f64::INFINITY], &[1.0]).unwrap();
+        assert_eq!(big.allocation[0], f64::MAX);
     }
 
     #[test]
