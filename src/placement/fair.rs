@@ -437,15 +437,18 @@ pub fn drf(capacity: &[u64], tenants: &[Tenant]) -> Result<DrfAllocation> {
     })
 }
 
-/// Largest number of tasks [`drf_discrete`] will hand out before refusing the instance.
-pub const DISCRETE_TASK_LIMIT: u64 = 100_000_000;
-
 /// Weighted Dominant Resource Fairness, one whole task at a time (the paper's Algorithm 1).
 ///
 /// Repeatedly picks the tenant with the lowest weighted dominant share (ties: lowest index) among
 /// those still active; gives it one task if the task fits in the capacity left, otherwise retires
 /// it (capacity only shrinks, so it would never fit later). A tenant also retires at its
-/// `max_tasks`. Shares are compared exactly as rationals `tasks * s_i / weight_i` in `f64`.
+/// `max_tasks`. Shares are compared as `tasks * s_i / weight_i` computed in `f64`.
+///
+/// Long stretches without a retirement are granted at once: a bisection finds the largest share
+/// level such that every task whose share lies below it fits together, which are exactly the
+/// tasks the one-at-a-time loop would grant next (a unit test checks equality with that loop).
+/// So the run time does not grow with the number of tasks: a pool of 2^40 units and tasks of 1
+/// take microseconds.
 ///
 /// # Arguments
 /// - `capacity`, `tenants`: as for [`drf`].
@@ -455,11 +458,12 @@ pub const DISCRETE_TASK_LIMIT: u64 = 100_000_000;
 /// (never above capacity, exactly, in `u64`).
 ///
 /// # Complexity
-/// `O((T + n)(log n + d))` time for `T` tasks handed out, `O(n + d)` extra space.
+/// Between two retirements at most `n` single steps, then one bisection of `O(64 n d log T)`;
+/// at most `n` retirements: `O(n^2 d (64 log T) + n^2 log n)` in the worst case, `O(n (log n +
+/// d))` per step when few tasks remain (the bisection is skipped then). `O(n + d)` extra space.
 ///
 /// # Errors
-/// As [`drf`]; also [`Error::InvalidConfig`] (`capacity`) when the instance could hand out more
-/// than [`DISCRETE_TASK_LIMIT`] tasks (tiny demands against a large capacity: use [`drf`]).
+/// As [`drf`].
 ///
 /// # Example: the paper's example, task by task
 /// ```
@@ -473,31 +477,6 @@ pub const DISCRETE_TASK_LIMIT: u64 = 100_000_000;
 pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllocation> {
     let p = validate(capacity, tenants)?;
     let n = tenants.len();
-    let mut bound: u64 = 0;
-    for (i, t) in tenants.iter().enumerate() {
-        let fit = t
-            .demand
-            .iter()
-            .zip(capacity)
-            .filter(|&(&q, _)| q > 0)
-            .map(|(&q, &c)| c / q)
-            .min()
-            .unwrap_or(u64::MAX);
-        // Zero-demand tenants take their limit in one step; blocked ones take nothing.
-        let b = if p.blocked[i].is_some() || p.share[i] == 0.0 {
-            0
-        } else {
-            t.max_tasks.map_or(fit, |m| m.min(fit))
-        };
-        bound = bound.saturating_add(b);
-    }
-    if bound > DISCRETE_TASK_LIMIT {
-        return Err(Error::InvalidConfig {
-            field: "capacity",
-            reason: "the per-task allocation would hand out more than DISCRETE_TASK_LIMIT tasks; \
-                     use the continuous drf",
-        });
-    }
     let mut left: Vec<u64> = capacity.to_vec();
     let mut tasks = vec![0u64; n];
     // Key: weighted dominant share as (tasks * s_i / w_i), then index.
@@ -516,13 +495,35 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
     }
     let mut heap = BinaryHeap::with_capacity(n);
     for (i, t) in tenants.iter().enumerate() {
-        if p.blocked[i].is_none() && t.max_tasks != Some(0) {
+        if p.share[i] == 0.0 {
+            // Zero demand (validated to have a limit): it takes nothing, so its whole limit.
+            tasks[i] = t.max_tasks.unwrap_or(0);
+        } else if p.blocked[i].is_none() && t.max_tasks != Some(0) {
             heap.push(Reverse(Key(0.0, i)));
         }
     }
-    while let Some(Reverse(Key(_, i))) = heap.pop() {
+    let key = |i: usize, k: u64| k as f64 * p.share[i] / p.weight[i];
+    let mut jump_due = true;
+    while !heap.is_empty() {
+        if jump_due {
+            jump_due = false;
+            let active: Vec<usize> = heap.iter().map(|Reverse(Key(_, i))| *i).collect();
+            if jump(tenants, &active, &mut tasks, &mut left, &key) {
+                heap = active
+                    .iter()
+                    .filter(|&&i| tenants[i].max_tasks != Some(tasks[i]))
+                    .map(|&i| Reverse(Key(key(i, tasks[i]), i)))
+                    .collect();
+                continue;
+            }
+        }
+        let Some(Reverse(Key(_, i))) = heap.pop() else {
+            break;
+        };
         let t = &tenants[i];
         if t.demand.iter().zip(&left).any(|(&q, &l)| q > l) {
+            // A retirement: the next stretch of grants may again be long.
+            jump_due = true;
             continue;
         }
         for (l, &q) in left.iter_mut().zip(&t.demand) {
@@ -532,12 +533,7 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
         if t.max_tasks.is_some_and(|m| tasks[i] >= m) {
             continue;
         }
-        if p.share[i] == 0.0 {
-            // Zero demand with a limit: it takes nothing, so give the rest of its limit at once.
-            tasks[i] = t.max_tasks.unwrap_or(tasks[i]);
-            continue;
-        }
-        heap.push(Reverse(Key(tasks[i] as f64 * p.share[i] / p.weight[i], i)));
+        heap.push(Reverse(Key(key(i, tasks[i]), i)));
     }
     let dominant_shares = tasks
         .iter()
@@ -550,6 +546,105 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
         dominant_shares,
         used,
     })
+}
+
+/// Tasks of tenant `i` (holding `have`) whose key is below `level`, within its limit; `None` if
+/// more than `fit` (which cannot all fit anyway).
+fn below(
+    i: usize,
+    have: u64,
+    level: f64,
+    fit: u64,
+    limit: Option<u64>,
+    key: &impl Fn(usize, u64) -> f64,
+) -> Option<u64> {
+    let top = limit.unwrap_or(u64::MAX);
+    // First k >= have with key(i, k) >= level: a binary search on k, as keys rise with k.
+    let (mut lo, mut hi) = (have, have.saturating_add(fit).saturating_add(1).min(top));
+    if key(i, hi) < level {
+        return if hi == top { Some(top - have) } else { None };
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if key(i, mid) < level {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo - have)
+}
+
+/// Grants at once every task Algorithm 1 would grant next before any tenant retires: all tasks
+/// with a key below the largest level `L` at which they fit together. The sequential run grants
+/// exactly these (keys pop in order, every prefix of a fitting set fits), so the result is the
+/// same; only the number of heap steps changes. Returns whether anything was granted.
+fn jump(
+    tenants: &[Tenant],
+    active: &[usize],
+    tasks: &mut [u64],
+    left: &mut [u64],
+    key: &impl Fn(usize, u64) -> f64,
+) -> bool {
+    let fit = |i: usize| {
+        tenants[i]
+            .demand
+            .iter()
+            .zip(left.iter())
+            .filter(|&(&q, _)| q > 0)
+            .map(|(&q, &l)| l / q)
+            .min()
+            .unwrap_or(0)
+    };
+    let fits: Vec<u64> = active.iter().map(|&i| fit(i)).collect();
+    // Few tasks left to grant: the heap is as fast.
+    let pending: u64 = fits.iter().fold(0u64, |a, &f| a.saturating_add(f));
+    if pending <= 4 * active.len() as u64 {
+        return false;
+    }
+    let grant = |level: f64| -> Option<Vec<u64>> {
+        let mut use_ = vec![0u128; left.len()];
+        let mut counts = Vec::with_capacity(active.len());
+        for (&i, &f) in active.iter().zip(&fits) {
+            let c = below(i, tasks[i], level, f, tenants[i].max_tasks, key)?;
+            for (u, &q) in use_.iter_mut().zip(&tenants[i].demand) {
+                *u += u128::from(q) * u128::from(c);
+            }
+            counts.push(c);
+        }
+        use_.iter()
+            .zip(left.iter())
+            .all(|(&u, &l)| u <= u128::from(l))
+            .then_some(counts)
+    };
+    // The largest feasible level, by bisection on the bits of non-negative floats (ordered
+    // like the floats themselves).
+    let (mut lo, mut hi) = (0u64, f64::INFINITY.to_bits());
+    if grant(f64::INFINITY).is_some() {
+        lo = hi;
+    }
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if grant(f64::from_bits(mid)).is_some() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let Some(counts) = grant(f64::from_bits(lo)) else {
+        return false;
+    };
+    let mut any = false;
+    for (&i, &c) in active.iter().zip(&counts) {
+        if c > 0 {
+            any = true;
+            tasks[i] += c;
+            for (l, &q) in left.iter_mut().zip(&tenants[i].demand) {
+                *l -= q * c;
+            }
+        }
+    }
+    any
 }
 
 /// Weighted max-min fairness on one resource (water-filling).
@@ -948,7 +1043,12 @@ mod tests {
         assert!(max_min_fair(1.0, &[f64::NAN], &[1.0]).is_err());
         assert!(max_min_fair(1.0, &[-1.0], &[1.0]).is_err());
         assert!(max_min_fair(1.0, &[1.0], &[0.0]).is_err());
-        assert!(drf_discrete(&[u64::MAX], &[Tenant::new(vec![1])]).is_err());
+        assert_eq!(
+            drf_discrete(&[u64::MAX], &[Tenant::new(vec![1])])
+                .unwrap()
+                .tasks,
+            vec![u64::MAX]
+        );
         let spread = [ok.clone().weight(1e300), ok.clone().weight(1e-300)];
         assert!(matches!(
             drf(&[1, 1], &spread),
@@ -969,6 +1069,76 @@ mod tests {
         assert!((w.allocation[1] - 9.0).abs() < 1e-12);
         let big = max_min_fair(f64::MAX, &[f64::INFINITY], &[1.0]).unwrap();
         assert_eq!(big.allocation[0], f64::MAX);
+    }
+
+    /// Algorithm 1 as written: one task per heap step, no jumps.
+    fn discrete_plain(capacity: &[u64], tenants: &[Tenant]) -> Vec<u64> {
+        let p = validate(capacity, tenants).unwrap();
+        let mut left = capacity.to_vec();
+        let mut tasks = vec![0u64; tenants.len()];
+        let mut heap = BinaryHeap::new();
+        for (i, t) in tenants.iter().enumerate() {
+            if p.share[i] == 0.0 {
+                tasks[i] = t.max_tasks.unwrap_or(0);
+            } else if p.blocked[i].is_none() && t.max_tasks != Some(0) {
+                heap.push(Reverse((0.0f64.to_bits(), i)));
+            }
+        }
+        while let Some(Reverse((_, i))) = heap.pop() {
+            let t = &tenants[i];
+            if t.demand.iter().zip(&left).any(|(&q, &l)| q > l) {
+                continue;
+            }
+            for (l, &q) in left.iter_mut().zip(&t.demand) {
+                *l -= q;
+            }
+            tasks[i] += 1;
+            if t.max_tasks.is_some_and(|m| tasks[i] >= m) {
+                continue;
+            }
+            let key = tasks[i] as f64 * p.share[i] / p.weight[i];
+            heap.push(Reverse((key.to_bits(), i)));
+        }
+        tasks
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn jumps_change_nothing(
+            cap in proptest::collection::vec(0u64..5_000, 1..4),
+            ts in proptest::collection::vec(
+                (proptest::collection::vec(0u64..40, 3), 1u32..5, proptest::option::of(0u64..300)),
+                0..7,
+            ),
+        ) {
+            let d = cap.len();
+            let tenants: Vec<Tenant> = ts
+                .iter()
+                .map(|(dm, w, m)| Tenant {
+                    demand: dm[..d].to_vec(),
+                    weight: f64::from(*w),
+                    max_tasks: if dm[..d].iter().all(|&q| q == 0) { Some(m.unwrap_or(3)) } else { *m },
+                })
+                .collect();
+            let a = drf_discrete(&cap, &tenants).unwrap();
+            proptest::prop_assert_eq!(a.tasks, discrete_plain(&cap, &tenants));
+        }
+    }
+
+    #[test]
+    fn discrete_handles_huge_capacities() {
+        let t = [Tenant::new(vec![1, 2]), Tenant::new(vec![3, 1]).weight(2.0)];
+        let a = drf_discrete(&[1 << 40, 1 << 41], &t).unwrap();
+        let c = drf(&[1 << 40, 1 << 41], &t).unwrap();
+        for i in 0..2 {
+            assert!(
+                (a.tasks[i] as f64 - c.tasks[i]).abs() <= 2.0,
+                "{:?} {:?}",
+                a.tasks,
+                c.tasks
+            );
+        }
     }
 
     #[test]
