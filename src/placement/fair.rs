@@ -458,9 +458,9 @@ pub fn drf(capacity: &[u64], tenants: &[Tenant]) -> Result<DrfAllocation> {
 /// (never above capacity, exactly, in `u64`).
 ///
 /// # Complexity
-/// Between two retirements at most `n` single steps, then one bisection of `O(64 n d log T)`;
-/// at most `n` retirements: `O(n^2 d (64 log T) + n^2 log n)` in the worst case, `O(n (log n +
-/// d))` per step when few tasks remain (the bisection is skipped then). `O(n + d)` extra space.
+/// A bisection (`O(64 n d log T)`) is tried after every `64 n` single steps (`O(log n + d)`
+/// each), and after one at most `n` steps precede a retirement: at most `O(64 n^2)` single steps
+/// and `O(n)` bisections in all, whatever the number of tasks `T`. `O(n + d)` extra space.
 ///
 /// # Errors
 /// As [`drf`].
@@ -503,10 +503,15 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
         }
     }
     let key = |i: usize, k: u64| k as f64 * p.share[i] / p.weight[i];
-    let mut jump_due = true;
+    // A bisection costs about 64 passes over the tenants, so one is tried only after as many
+    // single steps (amortised: at most doubling the work of the plain loop) — always jumping at
+    // each retirement made 1,000 tenants with ~50 tasks each 6x slower. Single steps between two
+    // tries are thus bounded, whatever the number of tasks.
+    let mut steps = 0usize;
     while !heap.is_empty() {
-        if jump_due {
-            jump_due = false;
+        steps += 1;
+        if steps >= 64 * heap.len() {
+            steps = 0;
             let active: Vec<usize> = heap.iter().map(|Reverse(Key(_, i))| *i).collect();
             if jump(tenants, &active, &mut tasks, &mut left, &key) {
                 heap = active
@@ -522,8 +527,6 @@ pub fn drf_discrete(capacity: &[u64], tenants: &[Tenant]) -> Result<DiscreteAllo
         };
         let t = &tenants[i];
         if t.demand.iter().zip(&left).any(|(&q, &l)| q > l) {
-            // A retirement: the next stretch of grants may again be long.
-            jump_due = true;
             continue;
         }
         for (l, &q) in left.iter_mut().zip(&t.demand) {
@@ -597,7 +600,6 @@ fn jump(
             .unwrap_or(0)
     };
     let fits: Vec<u64> = active.iter().map(|&i| fit(i)).collect();
-    // Few tasks left to grant: the heap is as fast.
     let pending: u64 = fits.iter().fold(0u64, |a, &f| a.saturating_add(f));
     if pending <= 4 * active.len() as u64 {
         return false;
@@ -1106,7 +1108,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
         #[test]
         fn jumps_change_nothing(
-            cap in proptest::collection::vec(0u64..5_000, 1..4),
+            cap in proptest::collection::vec(0u64..200_000, 1..4),
             ts in proptest::collection::vec(
                 (proptest::collection::vec(0u64..40, 3), 1u32..5, proptest::option::of(0u64..300)),
                 0..7,
