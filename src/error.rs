@@ -214,6 +214,18 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A tenant of a fair-sharing problem is invalid: a weight that is not finite and positive, a
+    /// demand vector of the wrong length, or a demand that is zero in every dimension without a
+    /// task limit (its allocation would be infinite).
+    #[error("tenant {tenant}: `{field}`: {reason}")]
+    InvalidTenant {
+        /// The tenant's index in the input.
+        tenant: usize,
+        /// The offending field: `weight`, `demand`, `max_tasks`.
+        field: &'static str,
+        /// What is wrong, with the value.
+        reason: String,
+    },
     /// A snapshot is inconsistent and cannot be restored.
     #[error("invalid snapshot: {reason}")]
     InvalidSnapshot {

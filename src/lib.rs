@@ -20,6 +20,8 @@
 //! - [`dag`]: task graphs on petgraph: earliest/latest times and critical paths, fault-tolerant
 //!   expected times with backup agents, HEFT/CPoP list scheduling with a validator, and Gantt
 //!   charts.
+//! - [`placement`]: placement problems; [`placement::fair`] divides a pool among tenants
+//!   (weighted Dominant Resource Fairness, max-min water-filling, the task-maximising LP).
 //! - [`ffi`]: the C ABI (`include/agentsched.h`).
 //!
 //! Every fallible call returns the one [`Error`] type and leaves its receiver unchanged on error.
@@ -49,6 +51,7 @@ pub mod ffi;
 pub mod mapping;
 pub mod model;
 pub mod online;
+pub mod placement;
 pub mod pool;
 pub mod queue;
 pub mod resources;

@@ -191,7 +191,7 @@ impl From<&Error> for agentsched_status {
             Error::NeverFits { .. } => S::NeverFits,
             Error::TimeWentBackwards { .. } => S::TimeWentBackwards,
             Error::InvalidSnapshot { .. } => S::InvalidSnapshot,
-            Error::InvalidInstance { .. } => S::InvalidArgument,
+            Error::InvalidInstance { .. } | Error::InvalidTenant { .. } => S::InvalidArgument,
             Error::Cycle { .. } => S::Cycle,
             Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
