@@ -49,6 +49,7 @@ pub mod ffi;
 pub mod mapping;
 pub mod model;
 pub mod online;
+pub mod placement;
 pub mod pool;
 pub mod queue;
 pub mod resources;

@@ -1,0 +1,3 @@
+//! Placement: consolidation onto the fewest hosts, hybrid-cloud cost-aware placement, fair sharing.
+
+pub mod vbp;
