@@ -800,11 +800,23 @@ pub fn min_bin_slack(inst: &VbpInstance, nodes_per_bin: usize) -> Packing {
         let start = s.best_slack;
         s.search(0, &mut residual, start);
         let mut bin = vec![first];
-        let picked: Vec<usize> = s.best.iter().map(|&c| cands[c]).collect();
-        bin.extend(&picked);
         let mut used = vec![false; inst.len()];
-        for &i in &bin {
-            used[i] = true;
+        used[first] = true;
+        let mut residual = inst.capacity.clone();
+        take(&mut residual, inst.demand(first));
+        for &c in &s.best {
+            bin.push(cands[c]);
+            used[cands[c]] = true;
+            take(&mut residual, inst.demand(cands[c]));
+        }
+        // a search stopped early (by the budget, or at zero slack before zero-size items) may
+        // leave items that still fit
+        for &i in &cands {
+            if !used[i] && fits(&residual, inst.demand(i)) {
+                take(&mut residual, inst.demand(i));
+                bin.push(i);
+                used[i] = true;
+            }
         }
         remaining.retain(|&i| !used[i]);
         bins.push(bin);
@@ -841,7 +853,10 @@ impl Slack<'_> {
             take(residual, x);
             self.chosen.push(c);
             let s = slack - self.size[self.cands[c]];
-            if s < self.best_slack - Self::EXACT {
+            // at equal slack, more items (zero-size ones) are better: they need no other bin
+            if s < self.best_slack - Self::EXACT
+                || (s <= self.best_slack + Self::EXACT && self.chosen.len() > self.best.len())
+            {
                 self.best_slack = s;
                 self.best.clone_from(&self.chosen);
             }
