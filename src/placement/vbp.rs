@@ -998,6 +998,22 @@ impl<'a> Bins<'a> {
         self.items[b].extend_from_slice(add);
     }
 
+    /// Whether `items` fit together in one empty bin.
+    fn fits_after_empty(&self, items: &[usize]) -> bool {
+        (0..self.inst.dims()).all(|k| {
+            items.iter().map(|&i| self.inst.demand(i)[k]).sum::<u64>() <= self.inst.capacity[k]
+        })
+    }
+
+    fn push_bin(&mut self, items: Vec<usize>) {
+        let mut r = self.inst.capacity.clone();
+        for &i in &items {
+            take(&mut r, self.inst.demand(i));
+        }
+        self.residual.extend(r);
+        self.items.push(items);
+    }
+
     fn remove_bin(&mut self, b: usize) -> Vec<usize> {
         let d = self.inst.dims();
         self.residual.drain(b * d..(b + 1) * d);
@@ -1083,6 +1099,9 @@ fn find_swap(bins: &Bins<'_>, b: usize, pool: &[usize]) -> Option<(Vec<usize>, V
 
 /// Bins tried per round of [`improve`].
 pub const IMPROVE_TARGETS: usize = 16;
+/// Attempts (bins tried) per bin of the input in [`improve`]; bounds its running time since
+/// neutral moves may go on.
+pub const IMPROVE_ATTEMPTS_PER_BIN: usize = 20;
 /// Passes over the bins per attempt in [`improve`].
 pub const IMPROVE_PASSES: usize = 32;
 
@@ -1093,7 +1112,10 @@ pub const IMPROVE_PASSES: usize = 32;
 /// one or two of their items for one or two pool items of larger total size that still fit
 /// (the first such swap, bin by bin, up to [`IMPROVE_PASSES`] passes; a swap strictly raises a
 /// bin's fill, so the search cannot cycle). If the pool empties, the bin is gone and a new round
-/// starts; otherwise the attempt is undone. Stops at the lower bound or when no target empties.
+/// starts; otherwise, if the swaps changed the pool and it still fits one bin, that state is
+/// kept (a neutral move: same bin count, fuller other bins), else the attempt is undone. Stops
+/// at the lower bound, when no target moves, or after [`IMPROVE_ATTEMPTS_PER_BIN`] x bins
+/// attempts.
 /// The result never has more bins than the input, and is deterministic.
 ///
 /// After the local search of Levine and Ducatelle, "Ant colony optimization and local search for
@@ -1129,14 +1151,29 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
     validate(inst, p)?;
     let lb = lower_bound(inst);
     let mut bins = Bins::new(inst, p.bins.clone());
+    let mut attempts = IMPROVE_ATTEMPTS_PER_BIN.saturating_mul(bins.items.len());
     'rounds: while bins.items.len() > lb {
         let mut order: Vec<(f64, usize)> =
             (0..bins.items.len()).map(|b| (bins.fill(b), b)).collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for &(_, target) in order.iter().take(IMPROVE_TARGETS) {
+            if attempts == 0 {
+                break 'rounds;
+            }
+            attempts -= 1;
             let mut trial = bins.clone();
             let mut pool = trial.remove_bin(target);
+            let mut before = pool.clone();
             if empty_pool(&mut trial, &mut pool, IMPROVE_PASSES) {
+                bins = trial;
+                continue 'rounds;
+            }
+            // A neutral move: the swaps filled other bins and the smaller leftovers still make
+            // one bin, which becomes the next, easier target. The bin count is unchanged.
+            before.sort_unstable();
+            pool.sort_unstable();
+            if pool != before && trial.fits_after_empty(&pool) {
+                trial.push_bin(pool);
                 bins = trial;
                 continue 'rounds;
             }
