@@ -458,6 +458,10 @@ struct FitTree {
     d: usize,
     size: usize,
     max: Vec<u64>,
+    /// Per node, the largest residual sum over its bins: a bin fits a demand only if its
+    /// residual sum covers the demand's sum, which prunes subtrees whose max-vector passes
+    /// through different bins.
+    max_sum: Vec<u128>,
 }
 
 impl FitTree {
@@ -468,28 +472,38 @@ impl FitTree {
         for node in 1..2 * size {
             max[node * d..(node + 1) * d].copy_from_slice(capacity);
         }
-        Self { d, size, max }
+        let full: u128 = capacity.iter().map(|&c| u128::from(c)).sum();
+        Self {
+            d,
+            size,
+            max,
+            max_sum: vec![full; 2 * size],
+        }
     }
 
-    /// The leftmost bin whose residual covers `demand`: the per-dimension maxima prune whole
-    /// subtrees, but a subtree whose max-vector passes may still hold no single fitting bin, so
-    /// the descent may backtrack.
-    fn find(&self, node: usize, demand: &[u64]) -> Option<usize> {
+    /// The leftmost bin whose residual covers `demand` (whose sum is `need`): the per-dimension
+    /// maxima and the residual-sum maximum prune whole subtrees, but a subtree passing both may
+    /// still hold no single fitting bin, so the descent may backtrack.
+    fn find(&self, node: usize, demand: &[u64], need: u128) -> Option<usize> {
         let d = self.d;
-        if !fits(&self.max[node * d..(node + 1) * d], demand) {
+        if self.max_sum[node] < need || !fits(&self.max[node * d..(node + 1) * d], demand) {
             return None;
         }
         if node >= self.size {
             return Some(node - self.size);
         }
-        self.find(2 * node, demand)
-            .or_else(|| self.find(2 * node + 1, demand))
+        self.find(2 * node, demand, need)
+            .or_else(|| self.find(2 * node + 1, demand, need))
     }
 
     fn take(&mut self, bin: usize, demand: &[u64]) {
         let d = self.d;
         let mut node = bin + self.size;
         take(&mut self.max[node * d..(node + 1) * d], demand);
+        self.max_sum[node] = self.max[node * d..(node + 1) * d]
+            .iter()
+            .map(|&r| u128::from(r))
+            .sum();
         while node > 1 {
             node /= 2;
             for k in 0..d {
@@ -497,6 +511,7 @@ impl FitTree {
                 let r = self.max[(2 * node + 1) * d + k];
                 self.max[node * d + k] = l.max(r);
             }
+            self.max_sum[node] = self.max_sum[2 * node].max(self.max_sum[2 * node + 1]);
         }
     }
 }
@@ -539,7 +554,8 @@ pub fn first_fit_decreasing(inst: &VbpInstance, measure: SizeMeasure) -> Packing
     for &i in &order {
         let x = inst.demand(i);
         // every item fits an empty bin and there are as many leaves as items
-        let b = tree.find(1, x).unwrap_or(bins.len());
+        let need: u128 = x.iter().map(|&v| u128::from(v)).sum();
+        let b = tree.find(1, x, need).unwrap_or(bins.len());
         if b == bins.len() {
             bins.push(Vec::new());
         }
