@@ -4,6 +4,7 @@
 //!   `ffd/10k/scan` (every open bin scanned per item), same run, same packing (checked before
 //!   timing): 10,000 2-D items, each dimension in [1, 60] of 100, into about 3,000 hosts. Target:
 //!   the tree version <= 1 ms.
+//! - `ffd/10k-1d/{tree,scan}`: the same in one dimension (sizes in [1, 60] of 100).
 //! - `improve/2k`: the improvement phase on FFD's packing of 2,000 such items.
 //!
 //! Run with `cargo bench --bench placement_vbp -- --warm-up-time 1 --measurement-time 3`.
@@ -47,6 +48,22 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("scan", |b| {
         b.iter(|| vbp::first_fit_decreasing_scan(black_box(&inst), SizeMeasure::Sum))
+    });
+    g.finish();
+
+    // one dimension: the descent never backtracks
+    let demand: Vec<u64> = (0..10_000u64).map(|i| 1 + (i * 7_919 + 13) % 60).collect();
+    let one = VbpInstance::from_flat(vec![100], demand).unwrap();
+    assert_eq!(
+        vbp::first_fit_decreasing(&one, SizeMeasure::Sum),
+        vbp::first_fit_decreasing_scan(&one, SizeMeasure::Sum)
+    );
+    let mut g = c.benchmark_group("ffd/10k-1d");
+    g.bench_function("tree", |b| {
+        b.iter(|| vbp::first_fit_decreasing(black_box(&one), SizeMeasure::Sum))
+    });
+    g.bench_function("scan", |b| {
+        b.iter(|| vbp::first_fit_decreasing_scan(black_box(&one), SizeMeasure::Sum))
     });
     g.finish();
 
