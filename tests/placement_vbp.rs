@@ -1,7 +1,8 @@
 //! Vector bin packing: invariants (proptest), bounds against brute force, and quality reports
 //! on generated Falkenauer triplet and uniform instances and on 2-D/3-D random instances.
 //!
-//! The reports print with `cargo test --release --test placement_vbp -- --nocapture report`.
+//! The reports (ignored by default, slow in debug) print with
+//! `cargo test --release --test placement_vbp -- --ignored --nocapture report`.
 
 use agentsched::placement::vbp::{self, Heuristic, Packing, SizeMeasure, VbpInstance};
 use proptest::prelude::*;
@@ -290,6 +291,7 @@ fn report_class(label: &str, insts: &[VbpInstance]) -> (usize, f64) {
 }
 
 #[test]
+#[ignore = "quality report (2 min in debug): run with --release -- --ignored --nocapture report"]
 fn report_triplets_and_uniform() {
     for n in [60, 120, 249] {
         let insts: Vec<VbpInstance> = (0..10).map(|s| triplets(n, 1000 + s)).collect();
@@ -304,6 +306,7 @@ fn report_triplets_and_uniform() {
 }
 
 #[test]
+#[ignore = "quality report (1 min in debug): run with --release -- --ignored --nocapture report"]
 fn report_vector_instances() {
     for d in [2, 3] {
         for (lo, hi) in [(10, 40), (5, 60)] {
