@@ -27,6 +27,10 @@
  * agentsched_migration_result, agentsched_times) and agentsched_platform are immutable once made
  * and may be read from several threads at once; a result does not borrow the handle it was
  * computed from and may outlive it.
+ *
+ * Placement: agentsched_plan_consolidation, agentsched_consolidation_options_default and the
+ * fair-sharing functions (agentsched_drf, agentsched_drf_discrete, agentsched_max_tasks,
+ * agentsched_max_min_fair) are thread-safe; agentsched_consolidation_plan is immutable once made.
  */
 
 #ifndef AGENTSCHED_H
@@ -239,6 +243,46 @@
 #define AGENTSCHED_MIGRATION_STOP_NO_IMPROVING_MOVE 3
 
 /**
+ * Host fate: every item moved off it.
+ */
+#define AGENTSCHED_HOST_FATE_EMPTIED 0
+
+/**
+ * Host fate: it held nothing at the start (and receives nothing).
+ */
+#define AGENTSCHED_HOST_FATE_ALREADY_EMPTY 1
+
+/**
+ * Host fate: it holds a pinned item (`item` names the lowest-id one).
+ */
+#define AGENTSCHED_HOST_FATE_PINNED 2
+
+/**
+ * Host fate: moving all its items would exceed what was left of the migration budget.
+ */
+#define AGENTSCHED_HOST_FATE_BUDGET_EXHAUSTED 3
+
+/**
+ * Host fate: an item (`item`) fits on no kept host, even after the allowed make-room moves.
+ */
+#define AGENTSCHED_HOST_FATE_NO_ROOM 4
+
+/**
+ * Host fate: it received items from an emptied host before its own turn, so it is kept.
+ */
+#define AGENTSCHED_HOST_FATE_DESTINATION 5
+
+/**
+ * DRF stop: the tenant reached its `max_tasks`.
+ */
+#define AGENTSCHED_DRF_STOP_CAP 0
+
+/**
+ * DRF stop: a resource it demands is saturated (`stop_resource` names the lowest such one).
+ */
+#define AGENTSCHED_DRF_STOP_RESOURCE 1
+
+/**
  * Edge delays on the fixed-duration model: edges are pure precedence (a task may start the
  * instant its last predecessor finishes).
  */
@@ -424,6 +468,13 @@ typedef uint32_t agentsched_status;
  * and moved between threads.
  */
 typedef struct agentsched_balance_result agentsched_balance_result;
+
+/**
+ * The result of `agentsched_plan_consolidation` (opaque), owned by the host until
+ * `agentsched_consolidation_plan_free`. Immutable: it may be read from several threads at
+ * once, and moved between threads.
+ */
+typedef struct agentsched_consolidation_plan agentsched_consolidation_plan;
 
 /**
  * A frozen, acyclic task graph (opaque): the input of every computation on graphs.
@@ -1136,6 +1187,233 @@ typedef struct {
    */
   uint32_t to;
 } agentsched_move;
+
+/**
+ * Budget and search bounds of `agentsched_plan_consolidation`. NULL options mean: no budget,
+ * up to 2 make-room moves per host, 32 destination searches per item without room (the values
+ * `agentsched_consolidation_options_default` writes).
+ */
+typedef struct {
+  /**
+   * Whether `max_migrations` limits the plan.
+   */
+  bool has_max_migrations;
+  /**
+   * Most migrations (make-room moves included), with `has_max_migrations`.
+   */
+  size_t max_migrations;
+  /**
+   * Whether `max_cost` limits the plan.
+   */
+  bool has_max_cost;
+  /**
+   * Most total migration cost, with `has_max_cost`.
+   */
+  uint64_t max_cost;
+  /**
+   * Most make-room moves spent on one host being emptied (0 disables them).
+   */
+  size_t max_room_moves_per_host;
+  /**
+   * Most destination searches for an item to move out of the way, per item without room.
+   */
+  size_t room_search_limit;
+} agentsched_consolidation_options;
+
+/**
+ * A host of a consolidation problem. `capacity` is read during the call only.
+ */
+typedef struct {
+  /**
+   * The host's id, unique among the hosts.
+   */
+  uint32_t id;
+  /**
+   * Capacity per dimension (0 accepts only demand 0 there).
+   */
+  const uint64_t *capacity;
+  /**
+   * Number of values at `capacity`: the same for every host and item.
+   */
+  size_t capacity_len;
+} agentsched_consolidation_host;
+
+/**
+ * An item running on a host. `demand` is read during the call only.
+ */
+typedef struct {
+  /**
+   * The item's id, unique among the items.
+   */
+  uint32_t id;
+  /**
+   * Demand per dimension, in the capacities' units.
+   */
+  const uint64_t *demand;
+  /**
+   * Number of values at `demand`.
+   */
+  size_t demand_len;
+  /**
+   * The host it runs on now (one of the hosts).
+   */
+  uint32_t host;
+  /**
+   * A pinned item never moves, and its host is never emptied.
+   */
+  bool pinned;
+  /**
+   * What migrating it costs (for example MiB of memory to copy).
+   */
+  uint64_t cost;
+} agentsched_consolidation_item;
+
+/**
+ * The headline figures of a consolidation plan.
+ */
+typedef struct {
+  /**
+   * Migrations in the plan: entries of `agentsched_consolidation_plan_migrations`.
+   */
+  size_t migrations;
+  /**
+   * Hosts emptied: entries of `agentsched_consolidation_plan_emptied`.
+   */
+  size_t emptied;
+  /**
+   * Total migration cost.
+   */
+  uint64_t cost;
+  /**
+   * Hosts holding at least one item before the plan.
+   */
+  size_t hosts_in_use_before;
+  /**
+   * Hosts holding at least one item after it.
+   */
+  size_t hosts_in_use_after;
+  /**
+   * Hosts: entries of `agentsched_consolidation_plan_hosts`.
+   */
+  size_t hosts;
+  /**
+   * Items: entries of `agentsched_consolidation_plan_placement`.
+   */
+  size_t items;
+} agentsched_consolidation_summary;
+
+/**
+ * One migration: `item` goes from host `from` to host `to`.
+ */
+typedef struct {
+  /**
+   * The item that moves.
+   */
+  uint32_t item;
+  /**
+   * The host it leaves.
+   */
+  uint32_t from;
+  /**
+   * The host it goes to.
+   */
+  uint32_t to;
+  /**
+   * Its migration cost.
+   */
+  uint64_t cost;
+  /**
+   * A make-room move (between two kept hosts) rather than a move off a host being emptied.
+   */
+  bool make_room;
+} agentsched_consolidation_migration;
+
+/**
+ * What became of a host, and why.
+ */
+typedef struct {
+  /**
+   * The host.
+   */
+  uint32_t host;
+  /**
+   * One of `AGENTSCHED_HOST_FATE_*`.
+   */
+  uint32_t fate;
+  /**
+   * With `AGENTSCHED_HOST_FATE_PINNED` or `AGENTSCHED_HOST_FATE_NO_ROOM`: the item named; 0
+   * otherwise.
+   */
+  uint32_t item;
+} agentsched_host_report;
+
+/**
+ * A fair-sharing problem: a pool's capacity and its tenants, as flat arrays read during the
+ * call only.
+ */
+typedef struct {
+  /**
+   * Capacity per dimension (at least one dimension; zeros allowed: a tenant demanding a
+   * zero-capacity dimension gets no task).
+   */
+  const uint64_t *capacity;
+  /**
+   * Number of dimensions: values at `capacity`.
+   */
+  size_t dims;
+  /**
+   * Number of tenants.
+   */
+  size_t tenants;
+  /**
+   * One task's demand per tenant, row-major: `demands[t * dims + r]`; `tenants * dims`
+   * values.
+   */
+  const uint64_t *demands;
+  /**
+   * Number of values at `demands`.
+   */
+  size_t demands_len;
+  /**
+   * One weight per tenant (finite, `> 0`); NULL (with `weights_len` 0) for all 1.
+   */
+  const double *weights;
+  /**
+   * Number of values at `weights`: 0 or `tenants`.
+   */
+  size_t weights_len;
+  /**
+   * One task limit per tenant (`UINT64_MAX`: no limit); NULL (with `max_tasks_len` 0) for
+   * no limits.
+   */
+  const uint64_t *max_tasks;
+  /**
+   * Number of values at `max_tasks`: 0 or `tenants`.
+   */
+  size_t max_tasks_len;
+} agentsched_fair_problem;
+
+/**
+ * One tenant's share in a continuous DRF allocation.
+ */
+typedef struct {
+  /**
+   * Tasks (fractional).
+   */
+  double tasks;
+  /**
+   * Dominant share: `tasks * max_r demand[r] / capacity[r]`.
+   */
+  double dominant_share;
+  /**
+   * Why it stopped: one of `AGENTSCHED_DRF_STOP_*`.
+   */
+  uint32_t stop;
+  /**
+   * With `AGENTSCHED_DRF_STOP_RESOURCE`: the saturated dimension; 0 otherwise.
+   */
+  uint32_t stop_resource;
+} agentsched_drf_share;
 
 /**
  * Where and when one task runs: an entry of a schedule, which is an array of slots by task
@@ -1917,6 +2195,183 @@ agentsched_status agentsched_migration_result_migrated_demand(const agentsched_m
                                                               uint64_t *buf,
                                                               size_t cap,
                                                               size_t *out_len);
+
+/**
+ * Writes the default options (no budget, 2 make-room moves per host, 32 searches per item)
+ * into `*out`.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_consolidation_options_default(agentsched_consolidation_options *out);
+
+/**
+ * Plans the consolidation of a running placement: the most hosts emptied within the budget,
+ * then the least migration cost, with migrations ordered so that replaying them one at a time
+ * never exceeds a capacity; pinned items never move; each item moves at most once; a host is
+ * emptied all or nothing; hosts empty at the start receive nothing (greedy: candidates by
+ * increasing fill, best-fit decreasing onto the kept hosts, bounded make-room moves; see
+ * `agentsched::placement::consolidate`). Every array and vector is read during the call only.
+ * `options` may be NULL (the defaults). On OK `*out` receives a plan to free with
+ * `agentsched_consolidation_plan_free`. Deterministic; ties break by the lowest id.
+ *
+ * The dimension count is the first host's `capacity_len` (the first item's without hosts).
+ * Validation is complete before anything is planned; there is no handle to hold a message, so
+ * the status is the whole answer.
+ *
+ * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length),
+ * INVALID_ARGUMENT (a length too large for memory, an item larger than its own host),
+ * INVALID_CONFIG (zero dimensions), DIMENSION_MISMATCH (a capacity or demand of the wrong
+ * length), DUPLICATE_AGENT (host id), DUPLICATE_TASK (item id), UNKNOWN_AGENT (an item on a host
+ * not given), AGENT_STATE (a host's items exceed its capacity together), OVERFLOW (a sum of
+ * demands or of costs beyond `UINT64_MAX`), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_plan_consolidation(const agentsched_consolidation_host *hosts,
+                                                size_t hosts_len,
+                                                const agentsched_consolidation_item *items,
+                                                size_t items_len,
+                                                const agentsched_consolidation_options *options,
+                                                agentsched_consolidation_plan **out);
+
+/**
+ * Frees a consolidation plan. NULL does nothing.
+ */
+void agentsched_consolidation_plan_free(agentsched_consolidation_plan *p);
+
+/**
+ * Fills `*out` with the plan's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_get_summary(const agentsched_consolidation_plan *p,
+                                                            agentsched_consolidation_summary *out);
+
+/**
+ * Copies the migrations, in the order to apply them, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_migrations(const agentsched_consolidation_plan *p,
+                                                           agentsched_consolidation_migration *buf,
+                                                           size_t cap,
+                                                           size_t *out_len);
+
+/**
+ * Copies the ids of the hosts emptied, by increasing id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_emptied(const agentsched_consolidation_plan *p,
+                                                        uint32_t *buf,
+                                                        size_t cap,
+                                                        size_t *out_len);
+
+/**
+ * Copies the target placement (the host id of each item after every migration, in the items'
+ * input order) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_placement(const agentsched_consolidation_plan *p,
+                                                          uint32_t *buf,
+                                                          size_t cap,
+                                                          size_t *out_len);
+
+/**
+ * Copies one report per host, in the hosts' input order (what became of it and why), into
+ * `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_hosts(const agentsched_consolidation_plan *p,
+                                                      agentsched_host_report *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Weighted Dominant Resource Fairness, continuous (fractional tasks), by exact progressive
+ * filling (Ghodsi et al., NSDI 2011): every tenant's weighted dominant share grows at the same
+ * rate until it reaches its task limit or a resource it demands saturates.
+ *
+ * Writes one `agentsched_drf_share` per tenant into `out` (capacity `cap`; `*out_len` receives
+ * the tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of
+ * each dimension into `used` (`dims` values). Nothing is written unless the call returns OK
+ * (except `*out_len`). Deterministic; ties by the lowest tenant index.
+ *
+ * Statuses: OK, NULL_POINTER (`problem`, `out_len`, or an array NULL with a non-zero length),
+ * DIMENSION_MISMATCH (`demands_len != tenants * dims`, or `weights_len`/`max_tasks_len` neither
+ * 0 nor `tenants`), INVALID_CONFIG (zero dimensions), INVALID_ARGUMENT (a weight NaN, infinite,
+ * `<= 0` or more than 1e15 times smaller than the largest; an all-zero demand without a task
+ * limit; a length too large for memory), BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_drf(const agentsched_fair_problem *problem,
+                                 agentsched_drf_share *out,
+                                 size_t cap,
+                                 size_t *out_len,
+                                 double *used);
+
+/**
+ * Weighted DRF one whole task at a time (the paper's Algorithm 1): repeatedly one task to the
+ * tenant with the lowest weighted dominant share whose task still fits (ties by the lowest
+ * index).
+ *
+ * Writes the whole tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the
+ * tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of each
+ * dimension (`dims` values, never above capacity) into `used`. Nothing is written unless the
+ * call returns OK (except `*out_len`).
+ *
+ * Statuses: as `agentsched_drf`. Thread-safe.
+ */
+agentsched_status agentsched_drf_discrete(const agentsched_fair_problem *problem,
+                                          uint64_t *tasks,
+                                          size_t cap,
+                                          size_t *out_len,
+                                          uint64_t *used);
+
+/**
+ * The allocation maximising `sum_i weight[i] * tasks[i]` within capacity (fractional; an exact
+ * linear program, solved by the bounded simplex method): efficient, not fair.
+ *
+ * Writes the tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the tenant
+ * count, also on BUFFER_TOO_SMALL); when not NULL, the dual price of each dimension into
+ * `prices` (`dims` values; an optimality certificate) and the maximum into `*objective`.
+ * Nothing is written unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: as `agentsched_drf`; also INVALID_CONFIG if the objective overflows or the simplex
+ * method exceeds its pivot budget. Thread-safe.
+ */
+agentsched_status agentsched_max_tasks(const agentsched_fair_problem *problem,
+                                       double *tasks,
+                                       size_t cap,
+                                       size_t *out_len,
+                                       double *prices,
+                                       double *objective);
+
+/**
+ * Weighted max-min fairness on one resource (water-filling): tenant `i` gets
+ * `min(demands[i], weights[i] * level)`, the level using up the capacity unless every demand is
+ * met.
+ *
+ * `demands`: `n` values, each `>= 0` (`INFINITY` for unbounded), not NaN. `weights`: `n` values
+ * (finite, `> 0`), or NULL with `weights_len` 0 for all 1. Writes the amounts into `out`
+ * (capacity `cap`; `*out_len` receives `n`, also on BUFFER_TOO_SMALL) and, when `level` is not
+ * NULL, the water level into `*level` (`INFINITY` when every demand is met). Nothing is written
+ * unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: OK, NULL_POINTER (`out_len`, or an array NULL with a non-zero length),
+ * INVALID_NUMBER (`capacity` NaN, infinite or negative), DIMENSION_MISMATCH (`weights_len`
+ * neither 0 nor `n`), INVALID_ARGUMENT (a demand NaN or negative; a weight NaN, infinite,
+ * `<= 0` or more than 1e15 times smaller than the largest; a length too large for memory),
+ * BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_max_min_fair(double capacity,
+                                          const double *demands,
+                                          size_t n,
+                                          const double *weights,
+                                          size_t weights_len,
+                                          double *out,
+                                          size_t cap,
+                                          size_t *out_len,
+                                          double *level);
 
 /**
  * Creates an empty task graph. On OK `*out` receives a handle the host must free with

@@ -17,6 +17,7 @@
 mod dispatcher;
 mod explain;
 mod mapping;
+mod placement;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
 
@@ -24,6 +25,7 @@ pub use dag::*;
 pub use dispatcher::*;
 pub use explain::*;
 pub use mapping::*;
+pub use placement::*;
 
 use crate::Error;
 use std::ffi::{CStr, c_char};
@@ -470,6 +472,8 @@ mod tests {
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
+            include_str!("placement/consolidate.rs"),
+            include_str!("placement/fair.rs"),
         ];
         let mut exports = 0;
         for src in files {

@@ -47,6 +47,14 @@ static_assert(plain<agentsched_backup>(), "agentsched_backup is a plain C struct
 static_assert(plain<agentsched_fault_spec>(), "agentsched_fault_spec is a plain C struct");
 static_assert(plain<agentsched_makespan_options>(), "makespan options are a plain C struct");
 static_assert(plain<agentsched_makespan_estimate>(), "makespan estimate is a plain C struct");
+static_assert(plain<agentsched_consolidation_host>(), "agentsched_consolidation_host is a plain C struct");
+static_assert(plain<agentsched_consolidation_item>(), "agentsched_consolidation_item is a plain C struct");
+static_assert(plain<agentsched_consolidation_options>(), "agentsched_consolidation_options is a plain C struct");
+static_assert(plain<agentsched_consolidation_summary>(), "agentsched_consolidation_summary is a plain C struct");
+static_assert(plain<agentsched_consolidation_migration>(), "agentsched_consolidation_migration is a plain C struct");
+static_assert(plain<agentsched_host_report>(), "agentsched_host_report is a plain C struct");
+static_assert(plain<agentsched_fair_problem>(), "agentsched_fair_problem is a plain C struct");
+static_assert(plain<agentsched_drf_share>(), "agentsched_drf_share is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -149,6 +157,18 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dag_no_backup_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_completion_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_expected_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_options_default),
+    reinterpret_cast<void (*)()>(&agentsched_plan_consolidation),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_free),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_migrations),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_emptied),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_placement),
+    reinterpret_cast<void (*)()>(&agentsched_consolidation_plan_hosts),
+    reinterpret_cast<void (*)()>(&agentsched_drf),
+    reinterpret_cast<void (*)()>(&agentsched_drf_discrete),
+    reinterpret_cast<void (*)()>(&agentsched_max_tasks),
+    reinterpret_cast<void (*)()>(&agentsched_max_min_fair),
 };
 
 int main() {
