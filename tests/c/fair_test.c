@@ -28,6 +28,8 @@
 #define MAXD 4
 #define TOL 1e-7
 
+/* Not fmin: the shared builds do not link libm. */
+static double dmin(double a, double b) { return a < b ? a : b; }
 static int close_to(double a, double b) { return fabs(a - b) <= TOL * (1.0 + fabs(b)); }
 static int le(double a, double b) { return a <= b + TOL * (1.0 + fabs(b)); }
 
@@ -143,7 +145,7 @@ static void random_properties(void) {
             own = w[i] / wsum * (double)cap[r] / (double)dem[i * d + r];
         }
       CHECK(close_to(sh[i].dominant_share, sh[i].tasks * share));
-      CHECK(le(fmin(own, LIMIT(i)), sh[i].tasks));
+      CHECK(le(dmin(own, LIMIT(i)), sh[i].tasks));
       /* Pareto efficiency: capped, or a resource it demands is saturated. */
       if (sh[i].stop == AGENTSCHED_DRF_STOP_CAP) {
         CHECK(close_to(sh[i].tasks, LIMIT(i)));
@@ -202,7 +204,7 @@ static void random_properties(void) {
         if (reduced > 0) {
           double ub = LIMIT(i);
           for (r = 0; r < d; r++)
-            if (dem[i * d + r] > 0) ub = fmin(ub, (double)cap[r] / (double)dem[i * d + r]);
+            if (dem[i * d + r] > 0) ub = dmin(ub, (double)cap[r] / (double)dem[i * d + r]);
           dual += ub * reduced;
         }
       }
