@@ -5,6 +5,8 @@
 //! number of hosts emptied against a brute force on tiny instances (never above it; the gap is
 //! reported); input validation.
 
+#![allow(clippy::needless_range_loop)] // index loops over dimensions read as the formulas
+
 use agentsched::placement::consolidate::{
     Budget, ConsolidateOptions, ConsolidationPlan, Host, HostFate, Migration, PlacedItem,
     plan_consolidation, validate_plan,

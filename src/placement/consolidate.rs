@@ -286,7 +286,8 @@ struct State<'a> {
     hosts: &'a [Host],
     items: &'a [PlacedItem],
     d: usize,
-    used: Vec<u64>,
+    /// Free space per host, row-major `free[h * d + r]` (flat: the scans stay in cache).
+    free: Vec<u64>,
     at: Vec<usize>,
     moved: Vec<bool>,
     /// Hosts that may receive items: in use at the start and not emptied.
@@ -302,22 +303,19 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    fn row(&self, h: usize) -> &[u64] {
-        &self.used[h * self.d..(h + 1) * self.d]
-    }
-
     /// Whether item `i` fits on host `h`, the item `without` (on `h`) having left.
     fn fits(&self, i: usize, h: usize, without: Option<usize>) -> bool {
         let dem = &self.items[i].demand;
-        let out = without.map(|y| &self.items[y].demand);
-        self.row(h)
-            .iter()
-            .zip(&self.hosts[h].capacity)
-            .enumerate()
-            .all(|(r, (&u, &c))| {
-                let u = u - out.map_or(0, |o| o[r]);
-                u.checked_add(dem[r]).is_some_and(|t| t <= c)
-            })
+        let free = &self.free[h * self.d..(h + 1) * self.d];
+        match without {
+            // Free space plus the leaving demand is at most the capacity: no overflow.
+            Some(y) => free
+                .iter()
+                .zip(&self.items[y].demand)
+                .zip(dem)
+                .all(|((&f, &o), &q)| f + o >= q),
+            None => free.iter().zip(dem).all(|(&f, &q)| f >= q),
+        }
     }
 
     /// The best-fitting open host for item `i` outside `skip`: least normalised free space left,
@@ -329,11 +327,11 @@ impl State<'_> {
             if !self.open[h] || skip.contains(&h) || !self.fits(i, h, None) {
                 continue;
             }
-            let slack: f64 = (0..self.d)
-                .map(|r| {
-                    (self.hosts[h].capacity[r] - self.used[h * self.d + r] - dem[r]) as f64
-                        * self.inv_cmax[r]
-                })
+            let slack: f64 = self.free[h * self.d..(h + 1) * self.d]
+                .iter()
+                .zip(dem)
+                .zip(&self.inv_cmax)
+                .map(|((&f, &q), &w)| (f - q) as f64 * w)
                 .sum();
             if best.is_none_or(|(s, _)| slack < s) {
                 best = Some((slack, h));
@@ -347,8 +345,8 @@ impl State<'_> {
         let d = self.d;
         for r in 0..d {
             let q = self.items[i].demand[r];
-            self.used[from * d + r] -= q;
-            self.used[to * d + r] += q;
+            self.free[from * d + r] += q;
+            self.free[to * d + r] -= q;
         }
         self.at[i] = to;
         self.moved[i] = true;
@@ -380,8 +378,8 @@ impl State<'_> {
             };
             for r in 0..self.d {
                 let q = self.items[i].demand[r];
-                self.used[to * self.d + r] -= q;
-                self.used[from * self.d + r] += q;
+                self.free[to * self.d + r] += q;
+                self.free[from * self.d + r] -= q;
             }
             self.at[i] = from;
             self.moved[i] = false;
@@ -553,7 +551,9 @@ pub fn plan_consolidation(
         hosts,
         items,
         d,
-        used: p.used,
+        free: (0..m * d)
+            .map(|k| hosts[k / d].capacity[k % d] - p.used[k])
+            .collect(),
         at: p.at,
         moved: vec![false; items.len()],
         open,
