@@ -103,6 +103,13 @@ fn bench(c: &mut Criterion) {
         q.hosts_in_use_after,
         q.migrations.len()
     );
+    let mut fates = std::collections::BTreeMap::new();
+    for r in &p.hosts {
+        let name = format!("{:?}", r.fate);
+        let kind = name.split([' ', '{']).next().unwrap_or("").to_string();
+        *fates.entry(kind).or_insert(0usize) += 1;
+    }
+    println!("host fates: {fates:?}");
     let mut g = c.benchmark_group("consolidate");
     g.sample_size(10);
     g.bench_function("plan/2000x20000", |b| {

@@ -50,7 +50,7 @@
 use crate::model::{AgentId, TaskId};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A host: its id (unique) and capacity, one quantity per dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,6 +292,11 @@ struct State<'a> {
     moved: Vec<bool>,
     /// Hosts that may receive items: in use at the start and not emptied.
     open: Vec<bool>,
+    /// The open hosts by increasing normalised free space `F_h = sum_r free[h][r] / cmax[r]`
+    /// (as `f64` bits, which order like the values for values >= 0), then id: see `best_fit`.
+    index: BTreeSet<(u64, AgentId, usize)>,
+    /// Each host's key in `index` (meaningful while it is open).
+    key: Vec<u64>,
     /// Host indices by increasing id: the scan order, so that the first best wins ties.
     by_id: Vec<usize>,
     /// `1 / (largest capacity)` per dimension (0 where every capacity is 0).
@@ -320,24 +325,62 @@ impl State<'_> {
 
     /// The best-fitting open host for item `i` outside `skip`: least normalised free space left,
     /// ties by lowest id.
+    ///
+    /// The space left on `h` is `F_h - Q` with `Q = sum_r demand[r] / cmax[r]` the same for
+    /// every host, so the best fit is the first host that fits in the order of `index`. A host
+    /// with `F_h < Q` cannot fit (it lacks room in some dimension), so the walk starts just below
+    /// `Q` (rounding is monotonic, so a host that fits has a computed `F_h >= Q`; the relative
+    /// margin of 1e-9 is only a guard).
     fn best_fit(&self, i: usize, skip: [usize; 2]) -> Option<usize> {
-        let dem = &self.items[i].demand;
-        let mut best: Option<(f64, usize)> = None;
-        for &h in &self.by_id {
-            if !self.open[h] || skip.contains(&h) || !self.fits(i, h, None) {
-                continue;
+        let q: f64 = self.items[i]
+            .demand
+            .iter()
+            .zip(&self.inv_cmax)
+            .map(|(&q, &w)| q as f64 * w)
+            .sum();
+        let start = (q * (1.0 - 1e-9)).max(0.0).to_bits();
+        let best = self
+            .index
+            .range((start, AgentId(0), 0)..)
+            .map(|&(_, _, h)| h)
+            .find(|&h| !skip.contains(&h) && self.fits(i, h, None));
+        // The index against a plain scan of every host (debug builds: every test run).
+        debug_assert_eq!(best, {
+            let mut scan: Option<(u64, AgentId, usize)> = None;
+            for &h in &self.by_id {
+                if self.open[h] && !skip.contains(&h) && self.fits(i, h, None) {
+                    let f: f64 = (0..self.d)
+                        .map(|r| self.free[h * self.d + r] as f64 * self.inv_cmax[r])
+                        .sum();
+                    let k = (f.max(0.0).to_bits(), self.hosts[h].id, h);
+                    if scan.is_none_or(|b| k < b) {
+                        scan = Some(k);
+                    }
+                }
             }
-            let slack: f64 = self.free[h * self.d..(h + 1) * self.d]
-                .iter()
-                .zip(dem)
-                .zip(&self.inv_cmax)
-                .map(|((&f, &q), &w)| (f - q) as f64 * w)
-                .sum();
-            if best.is_none_or(|(s, _)| slack < s) {
-                best = Some((slack, h));
-            }
+            scan.map(|(_, _, h)| h)
+        });
+        best
+    }
+
+    /// Recomputes host `h`'s key and its place in `index` (present iff open).
+    fn reindex(&mut self, h: usize) {
+        let id = self.hosts[h].id;
+        self.index.remove(&(self.key[h], id, h));
+        let f: f64 = self.free[h * self.d..(h + 1) * self.d]
+            .iter()
+            .zip(&self.inv_cmax)
+            .map(|(&f, &w)| f as f64 * w)
+            .sum();
+        self.key[h] = f.max(0.0).to_bits();
+        if self.open[h] {
+            self.index.insert((self.key[h], id, h));
         }
-        best.map(|(_, h)| h)
+    }
+
+    fn set_open(&mut self, h: usize, open: bool) {
+        self.open[h] = open;
+        self.reindex(h);
     }
 
     fn apply(&mut self, i: usize, to: usize, make_room: bool) {
@@ -348,6 +391,8 @@ impl State<'_> {
             self.free[from * d + r] += q;
             self.free[to * d + r] -= q;
         }
+        self.reindex(from);
+        self.reindex(to);
         self.at[i] = to;
         self.moved[i] = true;
         self.cost += self.items[i].cost;
@@ -381,6 +426,8 @@ impl State<'_> {
                 self.free[to * self.d + r] += q;
                 self.free[from * self.d + r] -= q;
             }
+            self.reindex(from);
+            self.reindex(to);
             self.at[i] = from;
             self.moved[i] = false;
             self.cost -= m.cost;
@@ -557,12 +604,17 @@ pub fn plan_consolidation(
         at: p.at,
         moved: vec![false; items.len()],
         open,
+        index: BTreeSet::new(),
+        key: vec![0; m],
         by_id,
         inv_cmax,
         on,
         migrations: Vec::new(),
         cost: 0,
     };
+    for h in 0..m {
+        s.reindex(h);
+    }
     for &(_, count, cost, _, h) in &candidates {
         if fate[h].is_some() {
             continue;
@@ -579,7 +631,7 @@ pub fn plan_consolidation(
         });
         let keep = s.migrations.len();
         // The candidate receives nothing while it is being emptied.
-        s.open[h] = false;
+        s.set_open(h, false);
         let mut room_moves = 0;
         let mut failure = None;
         for &x in &order {
@@ -610,7 +662,7 @@ pub fn plan_consolidation(
         match failure {
             Some(f) => {
                 s.undo_to(keep, &item_index, &p.host_index);
-                s.open[h] = true;
+                s.set_open(h, true);
                 fate[h] = Some(f);
             }
             None => {
