@@ -28,7 +28,9 @@
 //! 2. For each candidate in turn, its items are taken by decreasing size (the sum over dimensions
 //!    of demand / the largest capacity in that dimension; ties by lowest item id) and each goes
 //!    to the best-fitting host in use, not emptied and not the candidate itself: the host left
-//!    with the least normalised free space (ties by lowest host id), as in best-fit decreasing.
+//!    with the least normalised free space (the sum over dimensions of free / the largest
+//!    capacity; ties by lowest host id), as in best-fit decreasing, found through an ordered
+//!    index of the hosts' free space.
 //! 3. An item that fits nowhere may get a *make-room* move: an unmoved, unpinned item `y` on a
 //!    kept host `k` goes to another kept host where it fits (best fit), after which the item
 //!    fits on `k`. At most [`ConsolidateOptions::max_room_moves_per_host`] such moves per
@@ -493,10 +495,12 @@ impl State<'_> {
 /// and every host's [`HostFate`].
 ///
 /// # Complexity
-/// With `m` hosts, `n` items and `d` dimensions: each item moved costs an `O(m d)` best-fit scan;
-/// an item without room adds at most `room_search_limit` scans plus `O(n d)` checks. In all
-/// `O(n m d (1 + room_search_limit))` in the worst case, `O(n m d)` when items find room
-/// directly; validation `O((n + m) (log(n + m) + d))`. Extra space `O((n + m) d)`.
+/// With `m` hosts, `n` items and `d` dimensions: a best-fit search walks an ordered index of the
+/// hosts' free space from the item's size up, `O(log m + w d)` for `w` hosts passed over (`w <=
+/// m`; small unless many hosts have room in total but not in one dimension); each move updates
+/// the index in `O(d + log m)`. An item without room adds at most `room_search_limit` searches
+/// plus `O(n d)` checks. Worst case `O(n m d (1 + room_search_limit))`; validation
+/// `O((n + m) (log(n + m) + d))`. Extra space `O((n + m) d)`.
 ///
 /// # Errors
 /// Nothing is planned unless the whole input is valid:
