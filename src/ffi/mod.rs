@@ -196,6 +196,7 @@ impl From<&Error> for agentsched_status {
             Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
             Error::InvalidFaultSpec { .. } => S::InvalidNumber,
+            Error::InvalidCost { .. } => S::InvalidNumber,
         }
     }
 }
