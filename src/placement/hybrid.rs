@@ -722,10 +722,15 @@ fn lp_bound(p: &Problem, placed: &[usize], opts: &HybridOptions) -> Option<(f64,
             }
         }
     }
+    let mut has_x = vec![false; p.m];
+    for &(_, j) in &xcol {
+        has_x[j] = true;
+    }
+    // y columns by increasing agent index, as the objective below lists them.
     let mut ycol = vec![usize::MAX; p.m];
     let mut ny = 0;
-    for &(_, j) in &xcol {
-        if ycol[j] == usize::MAX {
+    for j in 0..p.m {
+        if has_x[j] {
             ycol[j] = xcol.len() + ny;
             ny += 1;
         }
