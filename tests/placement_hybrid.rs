@@ -95,7 +95,10 @@ fn check(
         let i = ti(t).ok_or_else(|| TestCaseError::fail(format!("unknown task {t}")))?;
         seen[i] += 1;
     }
-    prop_assert!(seen.iter().all(|&s| s == 1), "each task placed or unplaced once");
+    prop_assert!(
+        seen.iter().all(|&s| s == 1),
+        "each task placed or unplaced once"
+    );
     let cost = cost_of(agents, tasks, &pairs, internal);
     prop_assert!(cost.is_some(), "over capacity or sensitivity broken");
     let cost = cost.unwrap_or(0.0);
@@ -106,7 +109,12 @@ fn check(
     used.dedup();
     prop_assert_eq!(&used, &r.agents_used);
     prop_assert!(r.lower_bound >= 0.0);
-    prop_assert!(le(r.lower_bound, r.total_cost), "bound {} > cost {}", r.lower_bound, cost);
+    prop_assert!(
+        le(r.lower_bound, r.total_cost),
+        "bound {} > cost {}",
+        r.lower_bound,
+        cost
+    );
     prop_assert!((0.0..=1.0).contains(&r.gap));
     // Reasons, from first principles.
     for (t, why) in &r.unplaced {
@@ -365,7 +373,10 @@ fn heuristic_is_usually_optimal_on_tiny_instances() {
         }
     }
     eprintln!("optimal on {optimal} of {total} tiny instances");
-    assert!(total > 50 && optimal * 10 >= total * 8, "{optimal} / {total}");
+    assert!(
+        total > 50 && optimal * 10 >= total * 8,
+        "{optimal} / {total}"
+    );
 }
 
 fn agent(id: u32, tier: Tier, cap: Vec<u64>, unit: Vec<f64>, fixed: f64) -> HybridAgent {
@@ -399,7 +410,12 @@ fn private_full_bursts_to_public() {
         .map(|i| task(i, vec![2, 4], Sensitivity::Public))
         .collect();
     let r = place_hybrid(&agents, &tasks, &HybridOptions::default()).unwrap();
-    let on = |a| r.assignment.iter().filter(|(_, x)| *x == AgentId(a)).count();
+    let on = |a| {
+        r.assignment
+            .iter()
+            .filter(|(_, x)| *x == AgentId(a))
+            .count()
+    };
     assert_eq!((on(1), on(2), on(3)), (4, 0, 2));
     // 4 private tasks at 0.24, 2 public ones on agent 3 at 2.8 each, plus its fixed 1.0.
     assert!(close(r.total_cost, 4.0 * 0.24 + 2.0 * 2.8 + 1.0));
@@ -498,7 +514,9 @@ fn bad_inputs_are_named_and_change_nothing() {
     let mut a = good();
     a.unit_cost[0] = f64::NAN;
     let e = place_hybrid(&[a], &t, &o).unwrap_err();
-    assert!(matches!(&e, Error::InvalidCost { agent: AgentId(4), field, .. } if field == "unit_cost[0]"));
+    assert!(
+        matches!(&e, Error::InvalidCost { agent: AgentId(4), field, .. } if field == "unit_cost[0]")
+    );
     assert!(e.to_string().contains("agent#4") && e.to_string().contains("unit_cost[0]"));
     let mut a = good();
     a.fixed_cost = -1.0;
@@ -729,8 +747,10 @@ fn vertex_optimum(lp: &LinearProgram) -> Option<f64> {
         if mask.count_ones() as usize != n {
             continue;
         }
-        let chosen: Vec<&(Vec<f64>, f64)> =
-            (0..total).filter(|&r| mask >> r & 1 == 1).map(|r| &rows[r]).collect();
+        let chosen: Vec<&(Vec<f64>, f64)> = (0..total)
+            .filter(|&r| mask >> r & 1 == 1)
+            .map(|r| &rows[r])
+            .collect();
         // Equality rows must be among the tight ones or be checked by `feasible`: they are.
         let a = chosen.iter().map(|r| r.0.clone()).collect();
         let b = chosen.iter().map(|r| r.1).collect();

@@ -11,8 +11,10 @@
 //! [`Sensitivity::allowed_on`] allows it (confidential never on public agents; internal on public
 //! ones only with [`HybridOptions::allow_internal_on_public`]) and its demand fits.
 //!
-//! Algorithm ([`place_hybrid`]): a regret greedy (the task whose best and second-best feasible
-//! marginal costs differ most goes first, then the larger task, then the lower id; Martello and
+//! Algorithm ([`place_hybrid`]): a regret greedy (tasks whose eligible agents are all of one tier
+//! go first — a confidential task has nowhere to go but the private pool, which the cheaper
+//! public tasks would otherwise fill; then the task whose best and second-best feasible
+//! marginal costs differ most, then the larger task, then the lower id; Martello and
 //! Toth's regret rule for the generalised assignment problem, "An algorithm for the generalized
 //! assignment problem", 1981), run twice — with the fixed cost of a closed agent charged in full
 //! to the task that opens it, and amortised by the share of the agent the task fills — each
@@ -190,6 +192,8 @@ struct Problem {
     size: Vec<f64>,
     /// Per (task, agent): the largest share of the agent's capacity the task takes.
     share: Vec<f64>,
+    /// Per task: how many tiers its eligible agents span (0 to 2).
+    tiers: Vec<u8>,
     unplaceable: Vec<Option<HybridUnplaced>>,
 }
 
@@ -275,6 +279,7 @@ impl Problem {
         let mut eligible = vec![false; cells];
         let mut share = vec![0.0; cells];
         let mut unplaceable = vec![None; n];
+        let mut tiers = vec![0u8; n];
         let mut worst_total = agents.iter().map(|a| a.fixed_cost).sum::<f64>();
         for (i, t) in tasks.iter().enumerate() {
             let mut any_allowed = false;
@@ -291,9 +296,11 @@ impl Problem {
                     continue;
                 }
                 any_fits = true;
-                let c: f64 = (0..dims)
-                    .map(|k| a.unit_cost[k] * t.demand[k] as f64)
-                    .sum();
+                tiers[i] |= match a.tier {
+                    Tier::Private => 1,
+                    Tier::Public => 2,
+                };
+                let c: f64 = (0..dims).map(|k| a.unit_cost[k] * t.demand[k] as f64).sum();
                 if !c.is_finite() {
                     return Err(Error::Overflow {
                         field: "task cost",
@@ -336,13 +343,20 @@ impl Problem {
             dims,
             agent_ids: agents.iter().map(|a| a.id).collect(),
             task_ids: tasks.iter().map(|t| t.id).collect(),
-            cap: agents.iter().flat_map(|a| a.capacity.iter().copied()).collect(),
-            demand: tasks.iter().flat_map(|t| t.demand.iter().copied()).collect(),
+            cap: agents
+                .iter()
+                .flat_map(|a| a.capacity.iter().copied())
+                .collect(),
+            demand: tasks
+                .iter()
+                .flat_map(|t| t.demand.iter().copied())
+                .collect(),
             fixed: agents.iter().map(|a| a.fixed_cost).collect(),
             cost,
             eligible,
             size,
             share,
+            tiers: tiers.iter().map(|t| t.count_ones() as u8).collect(),
             unplaceable,
         })
     }
@@ -464,6 +478,8 @@ fn best_two(p: &Problem, s: &State, i: usize, charge: Charge) -> Option<(usize, 
 }
 
 struct Entry {
+    /// Tiers the task may use (1 or 2): fewer goes first.
+    tiers: u8,
     regret: f64,
     size: f64,
     task: usize,
@@ -472,8 +488,9 @@ struct Entry {
 
 impl Entry {
     fn key_cmp(&self, o: &Self) -> Ordering {
-        self.regret
-            .total_cmp(&o.regret)
+        o.tiers
+            .cmp(&self.tiers)
+            .then(self.regret.total_cmp(&o.regret))
             .then(self.size.total_cmp(&o.size))
             .then(o.task.cmp(&self.task))
     }
@@ -506,6 +523,7 @@ fn greedy(p: &Problem, charge: Charge) -> State {
             && let Some((_, regret)) = best_two(p, &s, i, charge)
         {
             heap.push(Entry {
+                tiers: p.tiers[i],
                 regret,
                 size: p.size[i],
                 task: i,
@@ -520,7 +538,10 @@ fn greedy(p: &Problem, charge: Charge) -> State {
                 Some((_, regret)) => {
                     e.regret = regret;
                     e.version = version;
-                    if heap.peek().is_some_and(|top| top.key_cmp(&e) == Ordering::Greater) {
+                    if heap
+                        .peek()
+                        .is_some_and(|top| top.key_cmp(&e) == Ordering::Greater)
+                    {
                         heap.push(e);
                         continue;
                     }
@@ -684,31 +705,41 @@ fn retry(p: &Problem, s: &mut State) -> bool {
     any
 }
 
-/// The per-task bound: each placed task pays at least its cheapest eligible `c_ij` plus the
-/// fixed cost of that agent times the task's average share of the agent's capacity (the average
-/// over dimensions of `d_ik / C_jk`, 0 where `C_jk = 0`). Valid because an agent used at all
-/// pays `f_j >= f_j * sum_i avg_k(d_ik / C_jk)` for the tasks it holds.
+/// The per-task bound: each placed task pays at least its cheapest eligible
+/// `c_ij + f_j * sum_k w_k d_ik / C_jk` for any weights `w >= 0` summing to 1 (terms with
+/// `C_jk = 0` dropped): an agent used at all pays `f_j >= f_j * max_k sum_i d_ik / C_jk`, which is
+/// at least any weighted average over `k`. Evaluated for the uniform weights and for each single
+/// dimension; the largest is returned.
 fn per_task_bound(p: &Problem, placed: &[usize]) -> f64 {
-    placed
+    let mut weightings: Vec<Vec<f64>> = vec![vec![1.0 / p.dims.max(1) as f64; p.dims]];
+    if p.dims > 1 {
+        for k in 0..p.dims {
+            let mut w = vec![0.0; p.dims];
+            w[k] = 1.0;
+            weightings.push(w);
+        }
+    }
+    weightings
         .iter()
-        .map(|&i| {
-            (0..p.m)
-                .filter(|&j| p.eligible[i * p.m + j])
-                .map(|j| p.cost[i * p.m + j] + p.fixed[j] * avg_share(p, i, j))
-                .fold(f64::INFINITY, f64::min)
+        .map(|w| {
+            placed
+                .iter()
+                .map(|&i| {
+                    (0..p.m)
+                        .filter(|&j| p.eligible[i * p.m + j])
+                        .map(|j| p.cost[i * p.m + j] + p.fixed[j] * weighted_share(p, i, j, w))
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .sum::<f64>()
         })
-        .sum()
+        .fold(0.0, f64::max)
 }
 
-fn avg_share(p: &Problem, i: usize, j: usize) -> f64 {
-    if p.dims == 0 {
-        return 0.0;
-    }
-    let s: f64 = (0..p.dims)
+fn weighted_share(p: &Problem, i: usize, j: usize, w: &[f64]) -> f64 {
+    (0..p.dims)
         .filter(|&k| p.c(j)[k] > 0)
-        .map(|k| p.d(i)[k] as f64 / p.c(j)[k] as f64)
-        .sum();
-    s / p.dims as f64
+        .map(|k| w[k] * p.d(i)[k] as f64 / p.c(j)[k] as f64)
+        .sum()
 }
 
 /// The LP relaxation over the placed tasks, or `None` when too large or unsolved.
@@ -795,7 +826,10 @@ fn lp_bound(p: &Problem, placed: &[usize], opts: &HybridOptions) -> Option<(f64,
     match lp::solve(&lp, opts.lp_max_pivots) {
         Ok(LpOutcome::Optimal {
             objective, pivots, ..
-        }) => Some(((objective - 1e-7 * objective.abs().max(1.0)).max(0.0), pivots)),
+        }) => Some((
+            (objective - 1e-7 * objective.abs().max(1.0)).max(0.0),
+            pivots,
+        )),
         _ => None,
     }
 }
@@ -818,7 +852,8 @@ fn lp_bound(p: &Problem, placed: &[usize], opts: &HybridOptions) -> Option<(f64,
 /// the pairs allowed by sensitivity where the task fits alone, solved exactly when it has at most
 /// `lp_max_columns` structural columns and `lp_max_cells` tableau cells ([`BoundKind::Lp`]);
 /// otherwise the per-task bound ([`BoundKind::PerTask`]): each task's cheapest
-/// `c_ij + f_j * mean_k(d_ik / C_jk)`.
+/// `c_ij + f_j * sum_k w_k d_ik / C_jk`, the best of the uniform weights `w` and each single
+/// dimension.
 ///
 /// # Complexity
 /// Greedy: `O(n m K)` per placement in the worst case (lazy re-pricing), typically

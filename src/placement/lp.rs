@@ -219,14 +219,8 @@ impl Tableau {
             }
             dense.push((a, rel, b));
         }
-        let slacks = dense
-            .iter()
-            .filter(|(_, r, _)| *r != Relation::Eq)
-            .count();
-        let arts = dense
-            .iter()
-            .filter(|(_, r, _)| *r != Relation::Le)
-            .count();
+        let slacks = dense.iter().filter(|(_, r, _)| *r != Relation::Eq).count();
+        let arts = dense.iter().filter(|(_, r, _)| *r != Relation::Le).count();
         let overflow = || Error::Overflow {
             field: "lp tableau",
             dimension: 0,
@@ -497,6 +491,11 @@ mod tests {
             objective: vec![f64::NAN],
             constraints: vec![],
         };
-        assert!(solve(&lp, 10).unwrap_err().to_string().contains("objective[0]"));
+        assert!(
+            solve(&lp, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("objective[0]")
+        );
     }
 }
