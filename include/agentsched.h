@@ -301,6 +301,34 @@
 #define AGENTSCHED_MAKESPAN_MONTE_CARLO 1
 
 /**
+ * Hybrid unplaced reason: no agent of the pool may process the task's data (e.g. a confidential
+ * task and only public agents).
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_NO_ALLOWED_AGENT 0
+
+/**
+ * Hybrid unplaced reason: every allowed agent is too small even when empty;
+ * `agentsched_hybrid_result_shortfalls` names, per allowed agent, the first dimension short.
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_TOO_LARGE 1
+
+/**
+ * Hybrid unplaced reason: the task fits some allowed agent alone but no room was left after the
+ * others; `agentsched_hybrid_result_considered` names those agents.
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_NO_ROOM_LEFT 2
+
+/**
+ * Lower bound kind: the LP relaxation, solved exactly by the dense simplex.
+ */
+#define AGENTSCHED_BOUND_LP 0
+
+/**
+ * Lower bound kind: the per-task bound (the LP was too large or ran out of pivots).
+ */
+#define AGENTSCHED_BOUND_PER_TASK 1
+
+/**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
 enum agentsched_status
@@ -469,6 +497,21 @@ typedef struct agentsched_etc agentsched_etc;
  * it may be read from several threads at once, and moved between threads.
  */
 typedef struct agentsched_explanation agentsched_explanation;
+
+/**
+ * A validated hybrid placement problem (opaque): a pool and its tasks, copied by
+ * `agentsched_hybrid_problem_new`. Owned by the host until `agentsched_hybrid_problem_free`.
+ * Immutable: it may be used from several threads at once (each `agentsched_hybrid_solve` reads
+ * it only), and moved between threads. Results do not borrow it.
+ */
+typedef struct agentsched_hybrid_problem agentsched_hybrid_problem;
+
+/**
+ * The result of `agentsched_hybrid_solve` or `agentsched_pack_heterogeneous` (opaque), owned
+ * by the host until `agentsched_hybrid_result_free`. Immutable: it may be read from several
+ * threads at once, and moved between threads.
+ */
+typedef struct agentsched_hybrid_result agentsched_hybrid_result;
 
 /**
  * A mapping of every task of an ETC matrix to a machine (opaque): the assignment, per-machine
@@ -1270,6 +1313,177 @@ typedef struct {
    */
   double completion_probability;
 } agentsched_makespan_estimate;
+
+/**
+ * Options of `agentsched_hybrid_solve` and `agentsched_pack_heterogeneous`; fill with
+ * `agentsched_hybrid_options_default` and change what you need.
+ */
+typedef struct {
+  /**
+   * Whether internal-sensitivity tasks may run on public agents (the pool's policy).
+   */
+  bool allow_internal_on_public;
+  /**
+   * Most improving local-search steps per greedy variant (0 keeps the greedy result).
+   */
+  uint64_t max_iterations;
+  /**
+   * Wall-clock limit of each local search in milliseconds; 0 means none (the result then
+   * does not depend on the machine's speed).
+   */
+  uint64_t time_limit_ms;
+  /**
+   * The LP bound is computed only with at most this many structural columns ...
+   */
+  size_t lp_max_columns;
+  /**
+   * ... and at most this many dense tableau cells (8 bytes each).
+   */
+  size_t lp_max_cells;
+  /**
+   * Pivot budget of the LP.
+   */
+  uint64_t lp_max_pivots;
+} agentsched_hybrid_options;
+
+/**
+ * The agents of a hybrid pool as flat arrays. Every pointer may be NULL only when its length
+ * is 0. Read during the call only.
+ */
+typedef struct {
+  /**
+   * `len` agent ids, unique.
+   */
+  const uint32_t *ids;
+  /**
+   * `len` tiers, each one of `AGENTSCHED_TIER_*`.
+   */
+  const uint32_t *tiers;
+  /**
+   * `len * dims` capacities, row-major (`capacity[j * dims + k]`).
+   */
+  const uint64_t *capacity;
+  /**
+   * Entries at `capacity`: must be `len * dims`.
+   */
+  size_t capacity_len;
+  /**
+   * `len * dims` costs per unit used (finite, >= 0), row-major.
+   */
+  const double *unit_cost;
+  /**
+   * Entries at `unit_cost`: must be `len * dims`.
+   */
+  size_t unit_cost_len;
+  /**
+   * `len` fixed costs, paid when the agent serves any task (finite, >= 0).
+   */
+  const double *fixed_cost;
+  /**
+   * Number of agents.
+   */
+  size_t len;
+} agentsched_hybrid_agents;
+
+/**
+ * The tasks of a hybrid problem as flat arrays. Every pointer may be NULL only when its length
+ * is 0. Read during the call only.
+ */
+typedef struct {
+  /**
+   * `len` task ids, unique.
+   */
+  const uint32_t *ids;
+  /**
+   * `len` sensitivities, each one of `AGENTSCHED_SENSITIVITY_*`.
+   */
+  const uint32_t *sensitivity;
+  /**
+   * `len * dims` demands, row-major (`demand[i * dims + k]`).
+   */
+  const uint64_t *demand;
+  /**
+   * Entries at `demand`: must be `len * dims`.
+   */
+  size_t demand_len;
+  /**
+   * Number of tasks.
+   */
+  size_t len;
+} agentsched_hybrid_tasks;
+
+/**
+ * The headline figures of a hybrid placement.
+ */
+typedef struct {
+  /**
+   * Variable plus fixed cost of the placement, recomputed from it.
+   */
+  double total_cost;
+  /**
+   * Sum over placed tasks of `sum_k unit_cost * demand` on their agents.
+   */
+  double variable_cost;
+  /**
+   * Sum of the fixed costs of the agents used.
+   */
+  double fixed_cost;
+  /**
+   * The cost after the greedy phase, before local search.
+   */
+  double greedy_cost;
+  /**
+   * A lower bound on the cost of every valid placement of the placed tasks.
+   */
+  double lower_bound;
+  /**
+   * `(total_cost - lower_bound) / total_cost` (0 when the cost is 0).
+   */
+  double gap;
+  /**
+   * One of `AGENTSCHED_BOUND_*`.
+   */
+  uint32_t bound;
+  /**
+   * Improving local-search steps performed.
+   */
+  uint64_t iterations;
+  /**
+   * Simplex pivots spent on the LP bound.
+   */
+  uint64_t lp_pivots;
+  /**
+   * Entries of `agentsched_hybrid_result_assignment`.
+   */
+  size_t placed;
+  /**
+   * Entries of `agentsched_hybrid_result_unplaced`.
+   */
+  size_t unplaced;
+  /**
+   * Entries of `agentsched_hybrid_result_agents_used`.
+   */
+  size_t agents_used;
+} agentsched_hybrid_summary;
+
+/**
+ * A task left out of a hybrid placement, and why.
+ */
+typedef struct {
+  /**
+   * The task.
+   */
+  uint32_t task;
+  /**
+   * One of `AGENTSCHED_HYBRID_UNPLACED_*`.
+   */
+  uint32_t reason;
+  /**
+   * With TOO_LARGE: the number of shortfalls; with NO_ROOM_LEFT: the number of agents
+   * considered; 0 otherwise.
+   */
+  size_t agents;
+} agentsched_hybrid_unplaced;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2457,6 +2671,151 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
                                                 double *buf,
                                                 size_t cap,
                                                 size_t *out_len);
+
+/**
+ * Fills `*out` with the default options: internal tasks stay private, 100000 improving
+ * steps, no time limit, an LP bound of at most 20000 columns and 4000000 tableau cells within
+ * 100000 pivots.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_hybrid_options_default(agentsched_hybrid_options *out);
+
+/**
+ * Creates a hybrid placement problem from a pool and tasks in `dims` dimensions (flat arrays,
+ * copied during the call). On OK `*out` receives a problem to free with
+ * `agentsched_hybrid_problem_free`; on any other status `*out` is untouched. Validation is
+ * complete here: `agentsched_hybrid_solve` on the problem cannot fail but by a panic. There is
+ * no handle to hold a message, so the status is the whole answer.
+ *
+ * Statuses: OK; NULL_POINTER (`agents`, `tasks` or `out`, or an array NULL with a non-zero
+ * length); INVALID_ARGUMENT (a tier or sensitivity value that is not one of the constants, a
+ * length too large for memory); DIMENSION_MISMATCH (`capacity_len`, `unit_cost_len` or
+ * `demand_len` is not the count times `dims`); OVERFLOW (the count times `dims` overflows, or
+ * the costs add up past the largest double); INVALID_NUMBER (a unit or fixed cost NaN, infinite
+ * or negative); DUPLICATE_AGENT; DUPLICATE_TASK; PANIC. Zero capacities are allowed (a task
+ * with demand there is reported TOO_LARGE). Thread-safe.
+ */
+agentsched_status agentsched_hybrid_problem_new(size_t dims,
+                                                const agentsched_hybrid_agents *agents,
+                                                const agentsched_hybrid_tasks *tasks,
+                                                agentsched_hybrid_problem **out);
+
+/**
+ * Frees a hybrid problem. NULL does nothing.
+ */
+void agentsched_hybrid_problem_free(agentsched_hybrid_problem *p);
+
+/**
+ * Places every task of the problem at minimum total cost within capacities and the sensitivity
+ * rule (regret greedy and local search; see the Rust docs of `placement::hybrid`); tasks that
+ * cannot be placed are left out and reported by `agentsched_hybrid_result_unplaced`, the others
+ * are placed. `options` may be NULL (the defaults). On OK `*out` receives a result to free with
+ * `agentsched_hybrid_result_free`. Deterministic unless `time_limit_ms` is set.
+ *
+ * Statuses: OK, NULL_POINTER (`problem` or `out`), PANIC. May be called on one problem from
+ * several threads at once.
+ */
+agentsched_status agentsched_hybrid_solve(const agentsched_hybrid_problem *problem,
+                                          const agentsched_hybrid_options *options,
+                                          agentsched_hybrid_result **out);
+
+/**
+ * Consolidation onto heterogeneous hosts with costs: places `items_len` items (demands
+ * `demand[i * dims + k]`) on hosts (`host_ids[j]`, capacities `capacity[j * dims + k]`, cost
+ * `cost[j]` paid when the host is used) at minimum total cost of the hosts used. Item `i` is
+ * reported as task `i`. Every array is read during the call only; `options` may be NULL. On OK
+ * `*out` receives a result to free with `agentsched_hybrid_result_free`.
+ *
+ * Statuses: OK; NULL_POINTER (`out`, or an array NULL with a non-zero length);
+ * INVALID_ARGUMENT (a length too large for memory); DIMENSION_MISMATCH (`capacity_len !=
+ * hosts_len * dims` or `demand_len != items_len * dims`); OVERFLOW (a count times `dims`
+ * overflows, more than 2^32 items, or costs past the largest double); INVALID_NUMBER (a cost
+ * NaN, infinite or negative); DUPLICATE_AGENT (a repeated host id); PANIC. Thread-safe.
+ */
+agentsched_status agentsched_pack_heterogeneous(size_t dims,
+                                                const uint32_t *host_ids,
+                                                const uint64_t *capacity,
+                                                size_t capacity_len,
+                                                const double *cost,
+                                                size_t hosts_len,
+                                                const uint64_t *demand,
+                                                size_t demand_len,
+                                                size_t items_len,
+                                                const agentsched_hybrid_options *options,
+                                                agentsched_hybrid_result **out);
+
+/**
+ * Frees a hybrid result. NULL does nothing.
+ */
+void agentsched_hybrid_result_free(agentsched_hybrid_result *r);
+
+/**
+ * Fills `*out` with the result's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_hybrid_result_get_summary(const agentsched_hybrid_result *r,
+                                                       agentsched_hybrid_summary *out);
+
+/**
+ * Copies the placed tasks with their agents, by increasing task id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_assignment(const agentsched_hybrid_result *r,
+                                                      agentsched_placement *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Copies the ids of the agents serving at least one task, increasing, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_agents_used(const agentsched_hybrid_result *r,
+                                                       uint32_t *buf,
+                                                       size_t cap,
+                                                       size_t *out_len);
+
+/**
+ * Copies the tasks left out, with the reason, by increasing task id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_unplaced(const agentsched_hybrid_result *r,
+                                                    agentsched_hybrid_unplaced *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Copies, for unplaced entry `index` (in the order of `agentsched_hybrid_result_unplaced`), its
+ * shortfalls by increasing agent id into `buf`: for a TOO_LARGE task, one per allowed agent
+ * (the first dimension where the demand exceeds its capacity); for the other reasons none (OK
+ * with `*out_len` = 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_shortfalls(const agentsched_hybrid_result *r,
+                                                      size_t index,
+                                                      agentsched_shortfall *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Copies, for unplaced entry `index`, the agents considered by increasing id into `buf`: for a
+ * NO_ROOM_LEFT task, the agents it is allowed on and fits alone; for the other reasons none (OK
+ * with `*out_len` = 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_considered(const agentsched_hybrid_result *r,
+                                                      size_t index,
+                                                      uint32_t *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

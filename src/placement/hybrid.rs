@@ -771,11 +771,11 @@ fn lp_bound(p: &Problem, placed: &[usize], opts: &HybridOptions) -> Option<(f64,
         return None;
     }
     let mut objective: Vec<f64> = xcol.iter().map(|&(i, j)| p.cost[i * p.m + j]).collect();
-    for j in 0..p.m {
-        if ycol[j] != usize::MAX {
-            objective.push(p.fixed[j]);
-        }
-    }
+    objective.extend(
+        (0..p.m)
+            .filter(|&j| ycol[j] != usize::MAX)
+            .map(|j| p.fixed[j]),
+    );
     let mut constraints = Vec::new();
     let mut rows_of_task: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p.n];
     // Capacity rows scaled by 1 / C_jk: sum_i (d_ik / C_jk) x_ij - y_j <= 0.
@@ -832,6 +832,34 @@ fn lp_bound(p: &Problem, placed: &[usize], opts: &HybridOptions) -> Option<(f64,
         )),
         _ => None,
     }
+}
+
+/// Checks agents and tasks exactly as [`place_hybrid`] does, without placing anything.
+///
+/// # Arguments
+/// - `agents`, `tasks`: as for [`place_hybrid`].
+///
+/// # Returns
+/// `Ok(())` when [`place_hybrid`] would accept them (with any options).
+///
+/// # Complexity
+/// `O(n m K + (n + m) log(n + m))` time, `O(n m)` extra space.
+///
+/// # Errors
+/// As [`place_hybrid`].
+///
+/// # Example
+/// ```
+/// use agentsched::placement::hybrid::{validate, HybridAgent};
+/// use agentsched::{AgentId, Tier};
+/// let a = HybridAgent {
+///     id: AgentId(4), tier: Tier::Public, capacity: vec![8], unit_cost: vec![-1.0], fixed_cost: 0.0,
+/// };
+/// let e = validate(&[a], &[]).unwrap_err();
+/// assert!(e.to_string().contains("agent#4") && e.to_string().contains("unit_cost[0]"));
+/// ```
+pub fn validate(agents: &[HybridAgent], tasks: &[HybridTask]) -> Result<()> {
+    Problem::new(agents, tasks, false).map(|_| ())
 }
 
 /// Places tasks on a hybrid pool at minimum total cost within capacities and the sensitivity

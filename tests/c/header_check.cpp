@@ -47,6 +47,11 @@ static_assert(plain<agentsched_backup>(), "agentsched_backup is a plain C struct
 static_assert(plain<agentsched_fault_spec>(), "agentsched_fault_spec is a plain C struct");
 static_assert(plain<agentsched_makespan_options>(), "makespan options are a plain C struct");
 static_assert(plain<agentsched_makespan_estimate>(), "makespan estimate is a plain C struct");
+static_assert(plain<agentsched_hybrid_agents>(), "agentsched_hybrid_agents is a plain C struct");
+static_assert(plain<agentsched_hybrid_tasks>(), "agentsched_hybrid_tasks is a plain C struct");
+static_assert(plain<agentsched_hybrid_options>(), "agentsched_hybrid_options is a plain C struct");
+static_assert(plain<agentsched_hybrid_summary>(), "agentsched_hybrid_summary is a plain C struct");
+static_assert(plain<agentsched_hybrid_unplaced>(), "agentsched_hybrid_unplaced is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -149,6 +154,18 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dag_no_backup_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_completion_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_expected_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_options_default),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_problem_new),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_problem_free),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_solve),
+    reinterpret_cast<void (*)()>(&agentsched_pack_heterogeneous),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_free),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_agents_used),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_unplaced),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_shortfalls),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_considered),
 };
 
 int main() {

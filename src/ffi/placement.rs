@@ -1,0 +1,5 @@
+//! Placement through the C ABI: one file per problem under `placement/`.
+
+mod hybrid;
+
+pub use hybrid::*;
