@@ -275,12 +275,23 @@ static void random_pools(void) {
     memset(&p, 0, sizeof p);
     p.na = 1 + rnd(6);
     p.nt = rnd(MAXT + 1);
-    for (j = 0; j < p.na; j++)
-      set_agent(&p, j, 100 + 3 * (uint32_t)j, rnd(2) ? AGENTSCHED_TIER_PUBLIC : AGENTSCHED_TIER_PRIVATE,
-                rnd(8) ? 5 + rnd(30) : 0, 5 + rnd(30), rnd(5) * 0.5, rnd(3) * 0.25,
-                (double)rnd(20));
-    for (i = 0; i < p.nt; i++)
-      set_task(&p, i, 1000 - 7 * (uint32_t)i, rnd(3), rnd(10), rnd(10));
+    /* One rnd() per statement: the order in which C evaluates arguments is unspecified, and
+     * the instances must be the same under every compiler. */
+    for (j = 0; j < p.na; j++) {
+      uint32_t tier = rnd(2) ? AGENTSCHED_TIER_PUBLIC : AGENTSCHED_TIER_PRIVATE;
+      uint64_t c0 = rnd(8) ? 5 + rnd(30) : 0;
+      uint64_t c1 = 5 + rnd(30);
+      double u0 = rnd(5) * 0.5;
+      double u1 = rnd(3) * 0.25;
+      double f = (double)rnd(20);
+      set_agent(&p, j, 100 + 3 * (uint32_t)j, tier, c0, c1, u0, u1, f);
+    }
+    for (i = 0; i < p.nt; i++) {
+      uint32_t sens = rnd(3);
+      uint64_t d0 = rnd(10);
+      uint64_t d1 = rnd(10);
+      set_task(&p, i, 1000 - 7 * (uint32_t)i, sens, d0, d1);
+    }
     r1 = solve(&p, internal);
     r2 = solve(&p, internal);
     if (r1 && r2) {
