@@ -2,9 +2,10 @@
 //!
 //! - `hybrid/greedy/1000x100`: the two regret-greedy variants only (`max_iterations = 0`), the
 //!   baseline, against `hybrid/full/1000x100`: greedy plus local search (the LP is too large at
-//!   this size, so both use the per-task bound).
-//! - `hybrid/per_task_bound/{n}x{m}` against `hybrid/lp_bound/{n}x{m}` on mid-size instances:
-//!   the same placement, the difference is the dense-simplex LP relaxation.
+//!   this size, so both use the Lagrangian bound).
+//! - `hybrid/lagrangian_bound/{n}x{m}` against `hybrid/lp_bound/{n}x{m}` on mid-size instances:
+//!   the same placement; the bound is the Lagrangian one (100 subgradient steps) or the LP
+//!   relaxation by the dense simplex.
 //! - `heterogeneous/1000x100`: `pack_heterogeneous` (fixed costs only).
 //!
 //! Instances are deterministic (SplitMix64): 2 dimensions (millicores, MiB); a third of the
@@ -122,7 +123,7 @@ fn bench(c: &mut Criterion) {
             lp_max_columns: 0,
             ..full.clone()
         };
-        for (name, o) in [("per_task_bound", &cheap), ("lp_bound", &lp)] {
+        for (name, o) in [("lagrangian_bound", &cheap), ("lp_bound", &lp)] {
             let r = place_hybrid(&agents, &tasks, o).unwrap();
             eprintln!(
                 "hybrid/{name}/{n}x{m}: cost {:.2}, bound {:.2} ({:?}, {} pivots), gap {:.1}%",

@@ -271,13 +271,13 @@ proptest! {
         rt.reverse();
         let reordered = place_hybrid(&ra, &rt, &opts(internal)).unwrap();
         prop_assert_eq!(&r, &reordered);
-        // The per-task bound is valid too, and never above the LP's.
+        // The Lagrangian bound is valid too, and never above the LP optimum.
         let cheap = place_hybrid(
             &agents,
             &tasks,
             &HybridOptions { lp_max_columns: 0, ..opts(internal) },
         ).unwrap();
-        prop_assert!(cheap.bound == BoundKind::PerTask || r.assignment.is_empty());
+        prop_assert!(cheap.bound == BoundKind::Lagrangian || r.assignment.is_empty());
         prop_assert_eq!(&cheap.assignment, &r.assignment);
         prop_assert!(le(cheap.lower_bound, cheap.total_cost));
         if r.bound == BoundKind::Lp {

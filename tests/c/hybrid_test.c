@@ -165,7 +165,7 @@ static double check_result(const pool *p, int internal, const agentsched_hybrid_
   CHECK(close_to(s.variable_cost + s.fixed_cost, s.total_cost));
   CHECK(s.lower_bound <= s.total_cost + 1e-9 * (1.0 + s.total_cost));
   CHECK(s.lower_bound >= 0.0 && s.gap >= 0.0 && s.gap <= 1.0);
-  CHECK(s.bound == AGENTSCHED_BOUND_LP || s.bound == AGENTSCHED_BOUND_PER_TASK);
+  CHECK(s.bound == AGENTSCHED_BOUND_LP || s.bound == AGENTSCHED_BOUND_LAGRANGIAN);
   return cost;
 }
 

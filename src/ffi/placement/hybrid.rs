@@ -32,8 +32,9 @@ pub const AGENTSCHED_HYBRID_UNPLACED_NO_ROOM_LEFT: u32 = 2;
 
 /// Lower bound kind: the LP relaxation, solved exactly by the dense simplex.
 pub const AGENTSCHED_BOUND_LP: u32 = 0;
-/// Lower bound kind: the per-task bound (the LP was too large or ran out of pivots).
-pub const AGENTSCHED_BOUND_PER_TASK: u32 = 1;
+/// Lower bound kind: the Lagrangian bound of the same LP (the LP was too large or ran out of
+/// pivots).
+pub const AGENTSCHED_BOUND_LAGRANGIAN: u32 = 1;
 
 /// The agents of a hybrid pool as flat arrays. Every pointer may be NULL only when its length
 /// is 0. Read during the call only.
@@ -93,6 +94,8 @@ pub struct agentsched_hybrid_options {
     pub lp_max_cells: usize,
     /// Pivot budget of the LP.
     pub lp_max_pivots: u64,
+    /// Subgradient steps of the Lagrangian bound used beyond the LP's limits.
+    pub lagrangian_iterations: u64,
 }
 
 /// The headline figures of a hybrid placement.
@@ -249,6 +252,7 @@ unsafe fn options_from_c(o: *const agentsched_hybrid_options) -> HybridOptions {
         lp_max_columns: o.lp_max_columns,
         lp_max_cells: o.lp_max_cells,
         lp_max_pivots: o.lp_max_pivots,
+        lagrangian_iterations: o.lagrangian_iterations,
     }
 }
 
@@ -301,7 +305,7 @@ unsafe fn give_result(
 
 /// Fills `*out` with the default options: internal tasks stay private, 100000 improving
 /// steps, no time limit, an LP bound of at most 20000 columns and 4000000 tableau cells within
-/// 100000 pivots.
+/// 100000 pivots, else 100 subgradient steps of the Lagrangian bound.
 ///
 /// Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
 #[unsafe(no_mangle)]
@@ -318,6 +322,7 @@ pub unsafe extern "C" fn agentsched_hybrid_options_default(
             lp_max_columns: d.lp_max_columns,
             lp_max_cells: d.lp_max_cells,
             lp_max_pivots: d.lp_max_pivots,
+            lagrangian_iterations: d.lagrangian_iterations,
         };
         // SAFETY: checked non-null, writable (contract).
         unsafe { *out = o };
@@ -486,7 +491,7 @@ pub unsafe extern "C" fn agentsched_hybrid_result_get_summary(
             gap: r.r.gap,
             bound: match r.r.bound {
                 BoundKind::Lp => AGENTSCHED_BOUND_LP,
-                BoundKind::PerTask => AGENTSCHED_BOUND_PER_TASK,
+                BoundKind::Lagrangian => AGENTSCHED_BOUND_LAGRANGIAN,
             },
             iterations: r.r.iterations,
             lp_pivots: r.r.lp_pivots,
