@@ -4,7 +4,7 @@
 //!   baseline, against `hybrid/full/1000x100`: greedy plus local search (the LP is too large at
 //!   this size, so both use the Lagrangian bound).
 //! - `hybrid/lagrangian_bound/{n}x{m}` against `hybrid/lp_bound/{n}x{m}` on mid-size instances:
-//!   the same placement; the bound is the Lagrangian one (100 subgradient steps) or the LP
+//!   the same placement; the bound is the Lagrangian one (50 subgradient steps) or the LP
 //!   relaxation by the dense simplex.
 //! - `heterogeneous/1000x100`: `pack_heterogeneous` (fixed costs only).
 //!

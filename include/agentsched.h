@@ -324,9 +324,10 @@
 #define AGENTSCHED_BOUND_LP 0
 
 /**
- * Lower bound kind: the per-task bound (the LP was too large or ran out of pivots).
+ * Lower bound kind: the Lagrangian bound of the same LP (the LP was too large or ran out of
+ * pivots).
  */
-#define AGENTSCHED_BOUND_PER_TASK 1
+#define AGENTSCHED_BOUND_LAGRANGIAN 1
 
 /**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
@@ -1344,6 +1345,10 @@ typedef struct {
    * Pivot budget of the LP.
    */
   uint64_t lp_max_pivots;
+  /**
+   * Subgradient steps of the Lagrangian bound used beyond the LP's limits.
+   */
+  uint64_t lagrangian_iterations;
 } agentsched_hybrid_options;
 
 /**
@@ -2675,7 +2680,7 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
 /**
  * Fills `*out` with the default options: internal tasks stay private, 100000 improving
  * steps, no time limit, an LP bound of at most 20000 columns and 4000000 tableau cells within
- * 100000 pivots.
+ * 100000 pivots, else 50 subgradient steps of the Lagrangian bound.
  *
  * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
  */

@@ -89,7 +89,7 @@ pub struct HybridOptions {
 
 impl Default for HybridOptions {
     /// Internal tasks stay private, 100,000 improving steps, no time limit, an LP of at most
-    /// 20,000 columns and 4,000,000 tableau cells (32 MB) solved within 100,000 pivots, else 100
+    /// 20,000 columns and 4,000,000 tableau cells (32 MB) solved within 100,000 pivots, else 50
     /// subgradient steps of the Lagrangian bound.
     fn default() -> Self {
         HybridOptions {
@@ -99,7 +99,7 @@ impl Default for HybridOptions {
             lp_max_columns: 20_000,
             lp_max_cells: 4_000_000,
             lp_max_pivots: 100_000,
-            lagrangian_iterations: 100,
+            lagrangian_iterations: 50,
         }
     }
 }
@@ -720,8 +720,31 @@ fn retry(p: &Problem, s: &mut State) -> bool {
 /// iterate is a valid bound; the best, less `1e-9 * max(1, |L|)` for rounding, is returned.
 fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) -> f64 {
     let dims = p.dims;
-    // Rows exist where the capacity is positive: eligible tasks have demand 0 elsewhere.
-    let row = |j: usize, k: usize| p.c(j)[k] > 0;
+    // Rows exist where the capacity is positive: eligible tasks have demand 0 elsewhere, so a
+    // share of 0 there prices nothing; `has_row` masks the `f_j - sum mu` term.
+    let has_row: Vec<bool> = (0..p.m * dims)
+        .map(|x| p.c(x / dims)[x % dims] > 0)
+        .collect();
+    // The eligible pairs of the placed tasks, flattened once: `(j, c_ij)` and the shares
+    // `d_ik / C_jk`, so that each evaluation is one pass of multiply-adds.
+    let mut starts = Vec::with_capacity(placed.len() + 1);
+    let mut pairs: Vec<(usize, f64)> = Vec::new();
+    let mut shares: Vec<f64> = Vec::new();
+    starts.push(0);
+    for &i in placed {
+        for j in (0..p.m).filter(|&j| p.eligible[i * p.m + j]) {
+            pairs.push((j, p.cost[i * p.m + j]));
+            shares.extend((0..dims).map(|k| {
+                let c = p.c(j)[k];
+                if c > 0 {
+                    p.d(i)[k] as f64 / c as f64
+                } else {
+                    0.0
+                }
+            }));
+        }
+        starts.push(pairs.len());
+    }
     let mut g = vec![0.0; p.m * dims];
     let eval = |mu: &[f64], g: &mut [f64]| -> f64 {
         g.iter_mut().for_each(|v| *v = 0.0);
@@ -729,32 +752,38 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
         for j in 0..p.m {
             let r = p.fixed[j]
                 - (0..dims)
-                    .filter(|&k| row(j, k))
+                    .filter(|&k| has_row[j * dims + k])
                     .map(|k| mu[j * dims + k])
                     .sum::<f64>();
             if r < 0.0 {
                 l += r;
-                for k in (0..dims).filter(|&k| row(j, k)) {
+                for k in (0..dims).filter(|&k| has_row[j * dims + k]) {
                     g[j * dims + k] -= 1.0;
                 }
             }
         }
-        for &i in placed {
+        for w in starts.windows(2) {
             let mut best: Option<(usize, f64)> = None;
-            for j in (0..p.m).filter(|&j| p.eligible[i * p.m + j]) {
-                let v = p.cost[i * p.m + j]
-                    + (0..dims)
-                        .filter(|&k| row(j, k))
-                        .map(|k| mu[j * dims + k] * p.d(i)[k] as f64 / p.c(j)[k] as f64)
-                        .sum::<f64>();
+            for x in w[0]..w[1] {
+                let (j, c) = pairs[x];
+                let sh = &shares[x * dims..(x + 1) * dims];
+                let v = c + sh
+                    .iter()
+                    .zip(&mu[j * dims..(j + 1) * dims])
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
                 if best.is_none_or(|(_, b)| v < b) {
-                    best = Some((j, v));
+                    best = Some((x, v));
                 }
             }
-            if let Some((j, v)) = best {
+            if let Some((x, v)) = best {
                 l += v;
-                for k in (0..dims).filter(|&k| row(j, k)) {
-                    g[j * dims + k] += p.d(i)[k] as f64 / p.c(j)[k] as f64;
+                let j = pairs[x].0;
+                for (gv, sh) in g[j * dims..(j + 1) * dims]
+                    .iter_mut()
+                    .zip(&shares[x * dims..(x + 1) * dims])
+                {
+                    *gv += sh;
                 }
             }
         }

@@ -305,7 +305,7 @@ unsafe fn give_result(
 
 /// Fills `*out` with the default options: internal tasks stay private, 100000 improving
 /// steps, no time limit, an LP bound of at most 20000 columns and 4000000 tableau cells within
-/// 100000 pivots, else 100 subgradient steps of the Lagrangian bound.
+/// 100000 pivots, else 50 subgradient steps of the Lagrangian bound.
 ///
 /// Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
 #[unsafe(no_mangle)]
