@@ -23,6 +23,11 @@ done
 # A set LD_LIBRARY_PATH would take precedence over the shared builds' RUNPATH.
 unset LD_LIBRARY_PATH
 
+# The C test suites (tests/c/<name>.c); together they call every export.
+SUITES=(abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test hybrid_test)
+SUITE_SRCS=("${SUITES[@]/#/tests/c/}")
+SUITE_SRCS=("${SUITE_SRCS[@]/%/.c}")
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0
@@ -73,9 +78,8 @@ step "exported symbols = include/agentsched.symbols" symbols
 covered() {
   local missing=0 s
   while read -r s; do
-    grep -q "\b$s(" tests/c/abi_test.c tests/c/mapping_test.c tests/c/dag_test.c tests/c/dag_fault_test.c tests/c/dag_schedule_test.c \
-      tests/c/consolidate_test.c tests/c/fair_test.c ||
-      { echo "not called by any of tests/c/{abi,mapping,dag,dag_fault,dag_schedule,consolidate,fair}_test.c: $s"; missing=1; }
+    grep -q "\b$s(" "${SUITE_SRCS[@]}" ||
+      { echo "not called by any of the C suites (${SUITES[*]}): $s"; missing=1; }
     grep -q "\b$s(" include/agentsched.h || { echo "not declared in include/agentsched.h: $s"; missing=1; }
   done <include/agentsched.symbols
   return $missing
@@ -105,7 +109,7 @@ header_cpp() {
 }
 step "header as C++17 (g++ -pedantic -Werror), linked and run" header_cpp
 
-for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test quickstart; do
+for prog in "${SUITES[@]}" quickstart; do
   src=tests/c/$prog.c
   [[ $prog == quickstart ]] && src=examples/c/quickstart.c
   step "build $prog (static)" gcc "${CFLAGS[@]}" -g "$src" "${STATIC[@]}" -o "$work/${prog}_static"
@@ -118,7 +122,7 @@ not_linked_to_so() { ! readelf -d "$1" | grep -q 'libagentsched\.so'; }
 linked_to_so() { readelf -d "$1" | grep -q 'libagentsched\.so'; }
 link_kinds() {
   local prog
-  for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test quickstart; do
+  for prog in "${SUITES[@]}" quickstart; do
     not_linked_to_so "$work/${prog}_static" && linked_to_so "$work/${prog}_shared" || return 1
   done
 }
@@ -127,7 +131,7 @@ step "static builds do not need libagentsched.so, shared ones do" link_kinds
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test quickstart; do
+for prog in "${SUITES[@]}" quickstart; do
   step "run $prog (static)" "$work/${prog}_static"
   step "run $prog (shared)" "$work/${prog}_shared"
   step "run $prog under valgrind (static)" "${VALGRIND[@]}" "$work/${prog}_static"

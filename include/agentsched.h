@@ -243,46 +243,6 @@
 #define AGENTSCHED_MIGRATION_STOP_NO_IMPROVING_MOVE 3
 
 /**
- * Host fate: every item moved off it.
- */
-#define AGENTSCHED_HOST_FATE_EMPTIED 0
-
-/**
- * Host fate: it held nothing at the start (and receives nothing).
- */
-#define AGENTSCHED_HOST_FATE_ALREADY_EMPTY 1
-
-/**
- * Host fate: it holds a pinned item (`item` names the lowest-id one).
- */
-#define AGENTSCHED_HOST_FATE_PINNED 2
-
-/**
- * Host fate: moving all its items would exceed what was left of the migration budget.
- */
-#define AGENTSCHED_HOST_FATE_BUDGET_EXHAUSTED 3
-
-/**
- * Host fate: an item (`item`) fits on no kept host, even after the allowed make-room moves.
- */
-#define AGENTSCHED_HOST_FATE_NO_ROOM 4
-
-/**
- * Host fate: it received items from an emptied host before its own turn, so it is kept.
- */
-#define AGENTSCHED_HOST_FATE_DESTINATION 5
-
-/**
- * DRF stop: the tenant reached its `max_tasks`.
- */
-#define AGENTSCHED_DRF_STOP_CAP 0
-
-/**
- * DRF stop: a resource it demands is saturated (`stop_resource` names the lowest such one).
- */
-#define AGENTSCHED_DRF_STOP_RESOURCE 1
-
-/**
  * Edge delays on the fixed-duration model: edges are pure precedence (a task may start the
  * instant its last predecessor finishes).
  */
@@ -343,6 +303,75 @@
  * How an expected makespan was computed: a seeded Monte Carlo simulation.
  */
 #define AGENTSCHED_MAKESPAN_MONTE_CARLO 1
+
+/**
+ * Host fate: every item moved off it.
+ */
+#define AGENTSCHED_HOST_FATE_EMPTIED 0
+
+/**
+ * Host fate: it held nothing at the start (and receives nothing).
+ */
+#define AGENTSCHED_HOST_FATE_ALREADY_EMPTY 1
+
+/**
+ * Host fate: it holds a pinned item (`item` names the lowest-id one).
+ */
+#define AGENTSCHED_HOST_FATE_PINNED 2
+
+/**
+ * Host fate: moving all its items would exceed what was left of the migration budget.
+ */
+#define AGENTSCHED_HOST_FATE_BUDGET_EXHAUSTED 3
+
+/**
+ * Host fate: an item (`item`) fits on no kept host, even after the allowed make-room moves.
+ */
+#define AGENTSCHED_HOST_FATE_NO_ROOM 4
+
+/**
+ * Host fate: it received items from an emptied host before its own turn, so it is kept.
+ */
+#define AGENTSCHED_HOST_FATE_DESTINATION 5
+
+/**
+ * DRF stop: the tenant reached its `max_tasks`.
+ */
+#define AGENTSCHED_DRF_STOP_CAP 0
+
+/**
+ * DRF stop: a resource it demands is saturated (`stop_resource` names the lowest such one).
+ */
+#define AGENTSCHED_DRF_STOP_RESOURCE 1
+
+/**
+ * Hybrid unplaced reason: no agent of the pool may process the task's data (e.g. a confidential
+ * task and only public agents).
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_NO_ALLOWED_AGENT 0
+
+/**
+ * Hybrid unplaced reason: every allowed agent is too small even when empty;
+ * `agentsched_hybrid_result_shortfalls` names, per allowed agent, the first dimension short.
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_TOO_LARGE 1
+
+/**
+ * Hybrid unplaced reason: the task fits some allowed agent alone but no room was left after the
+ * others; `agentsched_hybrid_result_considered` names those agents.
+ */
+#define AGENTSCHED_HYBRID_UNPLACED_NO_ROOM_LEFT 2
+
+/**
+ * Lower bound kind: the LP relaxation, solved exactly by the dense simplex.
+ */
+#define AGENTSCHED_BOUND_LP 0
+
+/**
+ * Lower bound kind: the Lagrangian bound of the same LP (the LP was too large or ran out of
+ * pivots).
+ */
+#define AGENTSCHED_BOUND_LAGRANGIAN 1
 
 /**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
@@ -520,6 +549,21 @@ typedef struct agentsched_etc agentsched_etc;
  * it may be read from several threads at once, and moved between threads.
  */
 typedef struct agentsched_explanation agentsched_explanation;
+
+/**
+ * A validated hybrid placement problem (opaque): a pool and its tasks, copied by
+ * `agentsched_hybrid_problem_new`. Owned by the host until `agentsched_hybrid_problem_free`.
+ * Immutable: it may be used from several threads at once (each `agentsched_hybrid_solve` reads
+ * it only), and moved between threads. Results do not borrow it.
+ */
+typedef struct agentsched_hybrid_problem agentsched_hybrid_problem;
+
+/**
+ * The result of `agentsched_hybrid_solve` or `agentsched_pack_heterogeneous` (opaque), owned
+ * by the host until `agentsched_hybrid_result_free`. Immutable: it may be read from several
+ * threads at once, and moved between threads.
+ */
+typedef struct agentsched_hybrid_result agentsched_hybrid_result;
 
 /**
  * A mapping of every task of an ETC matrix to a machine (opaque): the assignment, per-machine
@@ -1189,6 +1233,140 @@ typedef struct {
 } agentsched_move;
 
 /**
+ * Where and when one task runs: an entry of a schedule, which is an array of slots by task
+ * index.
+ */
+typedef struct {
+  /**
+   * The agent's index on the platform (`0..agents`).
+   */
+  uint32_t agent;
+  /**
+   * Start time.
+   */
+  double start;
+  /**
+   * Finish time: `start` + the task's execution time on `agent`.
+   */
+  double finish;
+} agentsched_slot;
+
+/**
+ * Options of `agentsched_dag_expected_makespan` (`agentsched_makespan_options_default` fills
+ * the defaults).
+ */
+typedef struct {
+  /**
+   * Enumerate every scenario when there are at most this many (the product over tasks of the
+   * number of outcomes each can have); simulate otherwise. 0 always simulates. Default 65536.
+   */
+  uint64_t max_scenarios;
+  /**
+   * Monte Carlo samples, at least 2 when the simulation runs. Default 10000.
+   */
+  uint64_t samples;
+  /**
+   * Seed of the simulation's random numbers: same seed, same estimate. Default 0.
+   */
+  uint64_t seed;
+} agentsched_makespan_options;
+
+/**
+ * One backup attempt of a task, tried when every earlier attempt has failed.
+ */
+typedef struct {
+  /**
+   * How long the attempt takes: finite, >= 0.
+   */
+  double time;
+  /**
+   * Probability that the attempt fails: in [0, 1].
+   */
+  double failure;
+} agentsched_backup;
+
+/**
+ * How one task may fail and what takes over. All zeros (`{0}`) is a task that never fails, runs
+ * the dag's duration and has no backup.
+ */
+typedef struct {
+  /**
+   * Probability that the primary attempt fails: in [0, 1].
+   */
+  double failure;
+  /**
+   * Whether the primary attempt takes `time` instead of the task's duration in the dag.
+   */
+  bool has_time;
+  /**
+   * The primary attempt's time (finite, >= 0) when `has_time`; ignored otherwise (any value,
+   * NaN included).
+   */
+  double time;
+  /**
+   * The backups, in the order they are tried; may be NULL when `backups_len` is 0. Read
+   * during the call only.
+   */
+  const agentsched_backup *backups;
+  /**
+   * Number of backups at `backups`.
+   */
+  size_t backups_len;
+} agentsched_fault_spec;
+
+/**
+ * The expected makespan under the fault model, conditional on the graph completing.
+ */
+typedef struct {
+  /**
+   * The expected makespan (exact, or the sample mean).
+   */
+  double mean;
+  /**
+   * Standard deviation of the makespan itself (exact, or the sample standard deviation).
+   */
+  double std_dev;
+  /**
+   * Standard error of `mean`: 0 when exact, `std_dev / sqrt(samples)` when simulated.
+   */
+  double std_error;
+  /**
+   * Lower end of the 95% interval, `mean - 1.96 std_error` (normal approximation).
+   */
+  double low;
+  /**
+   * Upper end of the 95% interval, `mean + 1.96 std_error`.
+   */
+  double high;
+  /**
+   * `AGENTSCHED_MAKESPAN_EXACT` or `AGENTSCHED_MAKESPAN_MONTE_CARLO`.
+   */
+  uint32_t method;
+  /**
+   * Scenarios enumerated (exact) or samples drawn (Monte Carlo).
+   */
+  uint64_t evaluated;
+  /**
+   * The simulation's seed (Monte Carlo); 0 when exact.
+   */
+  uint64_t seed;
+  /**
+   * The makespan of the expected durations: a lower bound on the exact expectation (Jensen's
+   * inequality). A simulated `mean` may fall below it by sampling error.
+   */
+  double lower_bound;
+  /**
+   * The makespan with every task at its longest possible time: an upper bound on every
+   * scenario's makespan.
+   */
+  double upper_bound;
+  /**
+   * Probability that every task completes (the condition of `mean`).
+   */
+  double completion_probability;
+} agentsched_makespan_estimate;
+
+/**
  * Budget and search bounds of `agentsched_plan_consolidation`. NULL options mean: no budget,
  * up to 2 make-room moves per host, 32 destination searches per item without room (the values
  * `agentsched_consolidation_options_default` writes).
@@ -1416,138 +1594,179 @@ typedef struct {
 } agentsched_drf_share;
 
 /**
- * Where and when one task runs: an entry of a schedule, which is an array of slots by task
- * index.
+ * Options of `agentsched_hybrid_solve` and `agentsched_pack_heterogeneous`; fill with
+ * `agentsched_hybrid_options_default` and change what you need.
  */
 typedef struct {
   /**
-   * The agent's index on the platform (`0..agents`).
+   * Whether internal-sensitivity tasks may run on public agents (the pool's policy).
    */
-  uint32_t agent;
+  bool allow_internal_on_public;
   /**
-   * Start time.
+   * Most improving local-search steps per greedy variant (0 keeps the greedy result).
    */
-  double start;
+  uint64_t max_iterations;
   /**
-   * Finish time: `start` + the task's execution time on `agent`.
+   * Wall-clock limit of each local search in milliseconds; 0 means none (the result then
+   * does not depend on the machine's speed).
    */
-  double finish;
-} agentsched_slot;
+  uint64_t time_limit_ms;
+  /**
+   * The LP bound is computed only with at most this many structural columns ...
+   */
+  size_t lp_max_columns;
+  /**
+   * ... and at most this many dense tableau cells (8 bytes each).
+   */
+  size_t lp_max_cells;
+  /**
+   * Pivot budget of the LP.
+   */
+  uint64_t lp_max_pivots;
+  /**
+   * Subgradient steps of the Lagrangian bound used beyond the LP's limits.
+   */
+  uint64_t lagrangian_iterations;
+} agentsched_hybrid_options;
 
 /**
- * Options of `agentsched_dag_expected_makespan` (`agentsched_makespan_options_default` fills
- * the defaults).
+ * The agents of a hybrid pool as flat arrays. Every pointer may be NULL only when its length
+ * is 0. Read during the call only.
  */
 typedef struct {
   /**
-   * Enumerate every scenario when there are at most this many (the product over tasks of the
-   * number of outcomes each can have); simulate otherwise. 0 always simulates. Default 65536.
+   * `len` agent ids, unique.
    */
-  uint64_t max_scenarios;
+  const uint32_t *ids;
   /**
-   * Monte Carlo samples, at least 2 when the simulation runs. Default 10000.
+   * `len` tiers, each one of `AGENTSCHED_TIER_*`.
    */
-  uint64_t samples;
+  const uint32_t *tiers;
   /**
-   * Seed of the simulation's random numbers: same seed, same estimate. Default 0.
+   * `len * dims` capacities, row-major (`capacity[j * dims + k]`).
    */
-  uint64_t seed;
-} agentsched_makespan_options;
+  const uint64_t *capacity;
+  /**
+   * Entries at `capacity`: must be `len * dims`.
+   */
+  size_t capacity_len;
+  /**
+   * `len * dims` costs per unit used (finite, >= 0), row-major.
+   */
+  const double *unit_cost;
+  /**
+   * Entries at `unit_cost`: must be `len * dims`.
+   */
+  size_t unit_cost_len;
+  /**
+   * `len` fixed costs, paid when the agent serves any task (finite, >= 0).
+   */
+  const double *fixed_cost;
+  /**
+   * Number of agents.
+   */
+  size_t len;
+} agentsched_hybrid_agents;
 
 /**
- * One backup attempt of a task, tried when every earlier attempt has failed.
+ * The tasks of a hybrid problem as flat arrays. Every pointer may be NULL only when its length
+ * is 0. Read during the call only.
  */
 typedef struct {
   /**
-   * How long the attempt takes: finite, >= 0.
+   * `len` task ids, unique.
    */
-  double time;
+  const uint32_t *ids;
   /**
-   * Probability that the attempt fails: in [0, 1].
+   * `len` sensitivities, each one of `AGENTSCHED_SENSITIVITY_*`.
    */
-  double failure;
-} agentsched_backup;
+  const uint32_t *sensitivity;
+  /**
+   * `len * dims` demands, row-major (`demand[i * dims + k]`).
+   */
+  const uint64_t *demand;
+  /**
+   * Entries at `demand`: must be `len * dims`.
+   */
+  size_t demand_len;
+  /**
+   * Number of tasks.
+   */
+  size_t len;
+} agentsched_hybrid_tasks;
 
 /**
- * How one task may fail and what takes over. All zeros (`{0}`) is a task that never fails, runs
- * the dag's duration and has no backup.
+ * The headline figures of a hybrid placement.
  */
 typedef struct {
   /**
-   * Probability that the primary attempt fails: in [0, 1].
+   * Variable plus fixed cost of the placement, recomputed from it.
    */
-  double failure;
+  double total_cost;
   /**
-   * Whether the primary attempt takes `time` instead of the task's duration in the dag.
+   * Sum over placed tasks of `sum_k unit_cost * demand` on their agents.
    */
-  bool has_time;
+  double variable_cost;
   /**
-   * The primary attempt's time (finite, >= 0) when `has_time`; ignored otherwise (any value,
-   * NaN included).
+   * Sum of the fixed costs of the agents used.
    */
-  double time;
+  double fixed_cost;
   /**
-   * The backups, in the order they are tried; may be NULL when `backups_len` is 0. Read
-   * during the call only.
+   * The cost after the greedy phase, before local search.
    */
-  const agentsched_backup *backups;
+  double greedy_cost;
   /**
-   * Number of backups at `backups`.
-   */
-  size_t backups_len;
-} agentsched_fault_spec;
-
-/**
- * The expected makespan under the fault model, conditional on the graph completing.
- */
-typedef struct {
-  /**
-   * The expected makespan (exact, or the sample mean).
-   */
-  double mean;
-  /**
-   * Standard deviation of the makespan itself (exact, or the sample standard deviation).
-   */
-  double std_dev;
-  /**
-   * Standard error of `mean`: 0 when exact, `std_dev / sqrt(samples)` when simulated.
-   */
-  double std_error;
-  /**
-   * Lower end of the 95% interval, `mean - 1.96 std_error` (normal approximation).
-   */
-  double low;
-  /**
-   * Upper end of the 95% interval, `mean + 1.96 std_error`.
-   */
-  double high;
-  /**
-   * `AGENTSCHED_MAKESPAN_EXACT` or `AGENTSCHED_MAKESPAN_MONTE_CARLO`.
-   */
-  uint32_t method;
-  /**
-   * Scenarios enumerated (exact) or samples drawn (Monte Carlo).
-   */
-  uint64_t evaluated;
-  /**
-   * The simulation's seed (Monte Carlo); 0 when exact.
-   */
-  uint64_t seed;
-  /**
-   * The makespan of the expected durations: a lower bound on the exact expectation (Jensen's
-   * inequality). A simulated `mean` may fall below it by sampling error.
+   * A lower bound on the cost of every valid placement of the placed tasks.
    */
   double lower_bound;
   /**
-   * The makespan with every task at its longest possible time: an upper bound on every
-   * scenario's makespan.
+   * `(total_cost - lower_bound) / total_cost` (0 when the cost is 0).
    */
-  double upper_bound;
+  double gap;
   /**
-   * Probability that every task completes (the condition of `mean`).
+   * One of `AGENTSCHED_BOUND_*`.
    */
-  double completion_probability;
-} agentsched_makespan_estimate;
+  uint32_t bound;
+  /**
+   * Improving local-search steps performed.
+   */
+  uint64_t iterations;
+  /**
+   * Simplex pivots spent on the LP bound.
+   */
+  uint64_t lp_pivots;
+  /**
+   * Entries of `agentsched_hybrid_result_assignment`.
+   */
+  size_t placed;
+  /**
+   * Entries of `agentsched_hybrid_result_unplaced`.
+   */
+  size_t unplaced;
+  /**
+   * Entries of `agentsched_hybrid_result_agents_used`.
+   */
+  size_t agents_used;
+} agentsched_hybrid_summary;
+
+/**
+ * A task left out of a hybrid placement, and why.
+ */
+typedef struct {
+  /**
+   * The task.
+   */
+  uint32_t task;
+  /**
+   * One of `AGENTSCHED_HYBRID_UNPLACED_*`.
+   */
+  uint32_t reason;
+  /**
+   * With TOO_LARGE: the number of shortfalls; with NO_ROOM_LEFT: the number of agents
+   * considered; 0 otherwise.
+   */
+  size_t agents;
+} agentsched_hybrid_unplaced;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2197,183 +2416,6 @@ agentsched_status agentsched_migration_result_migrated_demand(const agentsched_m
                                                               size_t *out_len);
 
 /**
- * Writes the default options (no budget, 2 make-room moves per host, 32 searches per item)
- * into `*out`.
- *
- * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
- */
-agentsched_status agentsched_consolidation_options_default(agentsched_consolidation_options *out);
-
-/**
- * Plans the consolidation of a running placement: the most hosts emptied within the budget,
- * then the least migration cost, with migrations ordered so that replaying them one at a time
- * never exceeds a capacity; pinned items never move; each item moves at most once; a host is
- * emptied all or nothing; hosts empty at the start receive nothing (greedy: candidates by
- * increasing fill, best-fit decreasing onto the kept hosts, bounded make-room moves; see
- * `agentsched::placement::consolidate`). Every array and vector is read during the call only.
- * `options` may be NULL (the defaults). On OK `*out` receives a plan to free with
- * `agentsched_consolidation_plan_free`. Deterministic; ties break by the lowest id.
- *
- * The dimension count is the first host's `capacity_len` (the first item's without hosts).
- * Validation is complete before anything is planned; there is no handle to hold a message, so
- * the status is the whole answer.
- *
- * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length),
- * INVALID_ARGUMENT (a length too large for memory, an item larger than its own host),
- * INVALID_CONFIG (zero dimensions), DIMENSION_MISMATCH (a capacity or demand of the wrong
- * length), DUPLICATE_AGENT (host id), DUPLICATE_TASK (item id), UNKNOWN_AGENT (an item on a host
- * not given), AGENT_STATE (a host's items exceed its capacity together), OVERFLOW (a sum of
- * demands or of costs beyond `UINT64_MAX`), PANIC. Thread-safe.
- */
-agentsched_status agentsched_plan_consolidation(const agentsched_consolidation_host *hosts,
-                                                size_t hosts_len,
-                                                const agentsched_consolidation_item *items,
-                                                size_t items_len,
-                                                const agentsched_consolidation_options *options,
-                                                agentsched_consolidation_plan **out);
-
-/**
- * Frees a consolidation plan. NULL does nothing.
- */
-void agentsched_consolidation_plan_free(agentsched_consolidation_plan *p);
-
-/**
- * Fills `*out` with the plan's headline figures.
- *
- * Statuses: OK, NULL_POINTER, PANIC.
- */
-agentsched_status agentsched_consolidation_plan_get_summary(const agentsched_consolidation_plan *p,
-                                                            agentsched_consolidation_summary *out);
-
-/**
- * Copies the migrations, in the order to apply them, into `buf`.
- *
- * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
- */
-agentsched_status agentsched_consolidation_plan_migrations(const agentsched_consolidation_plan *p,
-                                                           agentsched_consolidation_migration *buf,
-                                                           size_t cap,
-                                                           size_t *out_len);
-
-/**
- * Copies the ids of the hosts emptied, by increasing id, into `buf`.
- *
- * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
- */
-agentsched_status agentsched_consolidation_plan_emptied(const agentsched_consolidation_plan *p,
-                                                        uint32_t *buf,
-                                                        size_t cap,
-                                                        size_t *out_len);
-
-/**
- * Copies the target placement (the host id of each item after every migration, in the items'
- * input order) into `buf`.
- *
- * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
- */
-agentsched_status agentsched_consolidation_plan_placement(const agentsched_consolidation_plan *p,
-                                                          uint32_t *buf,
-                                                          size_t cap,
-                                                          size_t *out_len);
-
-/**
- * Copies one report per host, in the hosts' input order (what became of it and why), into
- * `buf`.
- *
- * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
- */
-agentsched_status agentsched_consolidation_plan_hosts(const agentsched_consolidation_plan *p,
-                                                      agentsched_host_report *buf,
-                                                      size_t cap,
-                                                      size_t *out_len);
-
-/**
- * Weighted Dominant Resource Fairness, continuous (fractional tasks), by exact progressive
- * filling (Ghodsi et al., NSDI 2011): every tenant's weighted dominant share grows at the same
- * rate until it reaches its task limit or a resource it demands saturates.
- *
- * Writes one `agentsched_drf_share` per tenant into `out` (capacity `cap`; `*out_len` receives
- * the tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of
- * each dimension into `used` (`dims` values). Nothing is written unless the call returns OK
- * (except `*out_len`). Deterministic; ties by the lowest tenant index.
- *
- * Statuses: OK, NULL_POINTER (`problem`, `out_len`, or an array NULL with a non-zero length),
- * DIMENSION_MISMATCH (`demands_len != tenants * dims`, or `weights_len`/`max_tasks_len` neither
- * 0 nor `tenants`), INVALID_CONFIG (zero dimensions), INVALID_ARGUMENT (a weight NaN, infinite,
- * `<= 0` or more than 1e15 times smaller than the largest; an all-zero demand without a task
- * limit; a length too large for memory), BUFFER_TOO_SMALL, PANIC. Thread-safe.
- */
-agentsched_status agentsched_drf(const agentsched_fair_problem *problem,
-                                 agentsched_drf_share *out,
-                                 size_t cap,
-                                 size_t *out_len,
-                                 double *used);
-
-/**
- * Weighted DRF one whole task at a time (the paper's Algorithm 1): repeatedly one task to the
- * tenant with the lowest weighted dominant share whose task still fits (ties by the lowest
- * index).
- *
- * Writes the whole tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the
- * tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of each
- * dimension (`dims` values, never above capacity) into `used`. Nothing is written unless the
- * call returns OK (except `*out_len`).
- *
- * Statuses: as `agentsched_drf`. Thread-safe.
- */
-agentsched_status agentsched_drf_discrete(const agentsched_fair_problem *problem,
-                                          uint64_t *tasks,
-                                          size_t cap,
-                                          size_t *out_len,
-                                          uint64_t *used);
-
-/**
- * The allocation maximising `sum_i weight[i] * tasks[i]` within capacity (fractional; an exact
- * linear program, solved by the bounded simplex method): efficient, not fair.
- *
- * Writes the tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the tenant
- * count, also on BUFFER_TOO_SMALL); when not NULL, the dual price of each dimension into
- * `prices` (`dims` values; an optimality certificate) and the maximum into `*objective`.
- * Nothing is written unless the call returns OK (except `*out_len`).
- *
- * Statuses: as `agentsched_drf`; also INVALID_CONFIG if the objective overflows or the simplex
- * method exceeds its pivot budget. Thread-safe.
- */
-agentsched_status agentsched_max_tasks(const agentsched_fair_problem *problem,
-                                       double *tasks,
-                                       size_t cap,
-                                       size_t *out_len,
-                                       double *prices,
-                                       double *objective);
-
-/**
- * Weighted max-min fairness on one resource (water-filling): tenant `i` gets
- * `min(demands[i], weights[i] * level)`, the level using up the capacity unless every demand is
- * met.
- *
- * `demands`: `n` values, each `>= 0` (`INFINITY` for unbounded), not NaN. `weights`: `n` values
- * (finite, `> 0`), or NULL with `weights_len` 0 for all 1. Writes the amounts into `out`
- * (capacity `cap`; `*out_len` receives `n`, also on BUFFER_TOO_SMALL) and, when `level` is not
- * NULL, the water level into `*level` (`INFINITY` when every demand is met). Nothing is written
- * unless the call returns OK (except `*out_len`).
- *
- * Statuses: OK, NULL_POINTER (`out_len`, or an array NULL with a non-zero length),
- * INVALID_NUMBER (`capacity` NaN, infinite or negative), DIMENSION_MISMATCH (`weights_len`
- * neither 0 nor `n`), INVALID_ARGUMENT (a demand NaN or negative; a weight NaN, infinite,
- * `<= 0` or more than 1e15 times smaller than the largest; a length too large for memory),
- * BUFFER_TOO_SMALL, PANIC. Thread-safe.
- */
-agentsched_status agentsched_max_min_fair(double capacity,
-                                          const double *demands,
-                                          size_t n,
-                                          const double *weights,
-                                          size_t weights_len,
-                                          double *out,
-                                          size_t cap,
-                                          size_t *out_len,
-                                          double *level);
-
-/**
  * Creates an empty task graph. On OK `*out` receives a handle the host must free with
  * `agentsched_task_graph_free`; on any other status `*out` is untouched.
  *
@@ -2912,6 +2954,328 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
                                                 double *buf,
                                                 size_t cap,
                                                 size_t *out_len);
+
+/**
+ * Writes the default options (no budget, 2 make-room moves per host, 32 searches per item)
+ * into `*out`.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_consolidation_options_default(agentsched_consolidation_options *out);
+
+/**
+ * Plans the consolidation of a running placement: the most hosts emptied within the budget,
+ * then the least migration cost, with migrations ordered so that replaying them one at a time
+ * never exceeds a capacity; pinned items never move; each item moves at most once; a host is
+ * emptied all or nothing; hosts empty at the start receive nothing (greedy: candidates by
+ * increasing fill, best-fit decreasing onto the kept hosts, bounded make-room moves; see
+ * `agentsched::placement::consolidate`). Every array and vector is read during the call only.
+ * `options` may be NULL (the defaults). On OK `*out` receives a plan to free with
+ * `agentsched_consolidation_plan_free`. Deterministic; ties break by the lowest id.
+ *
+ * The dimension count is the first host's `capacity_len` (the first item's without hosts).
+ * Validation is complete before anything is planned; there is no handle to hold a message, so
+ * the status is the whole answer.
+ *
+ * Statuses: OK, NULL_POINTER (`out`, or an array NULL with a non-zero length),
+ * INVALID_ARGUMENT (a length too large for memory, an item larger than its own host),
+ * INVALID_CONFIG (zero dimensions), DIMENSION_MISMATCH (a capacity or demand of the wrong
+ * length), DUPLICATE_AGENT (host id), DUPLICATE_TASK (item id), UNKNOWN_AGENT (an item on a host
+ * not given), AGENT_STATE (a host's items exceed its capacity together), OVERFLOW (a sum of
+ * demands or of costs beyond `UINT64_MAX`), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_plan_consolidation(const agentsched_consolidation_host *hosts,
+                                                size_t hosts_len,
+                                                const agentsched_consolidation_item *items,
+                                                size_t items_len,
+                                                const agentsched_consolidation_options *options,
+                                                agentsched_consolidation_plan **out);
+
+/**
+ * Frees a consolidation plan. NULL does nothing.
+ */
+void agentsched_consolidation_plan_free(agentsched_consolidation_plan *p);
+
+/**
+ * Fills `*out` with the plan's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_get_summary(const agentsched_consolidation_plan *p,
+                                                            agentsched_consolidation_summary *out);
+
+/**
+ * Copies the migrations, in the order to apply them, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_migrations(const agentsched_consolidation_plan *p,
+                                                           agentsched_consolidation_migration *buf,
+                                                           size_t cap,
+                                                           size_t *out_len);
+
+/**
+ * Copies the ids of the hosts emptied, by increasing id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_emptied(const agentsched_consolidation_plan *p,
+                                                        uint32_t *buf,
+                                                        size_t cap,
+                                                        size_t *out_len);
+
+/**
+ * Copies the target placement (the host id of each item after every migration, in the items'
+ * input order) into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_placement(const agentsched_consolidation_plan *p,
+                                                          uint32_t *buf,
+                                                          size_t cap,
+                                                          size_t *out_len);
+
+/**
+ * Copies one report per host, in the hosts' input order (what became of it and why), into
+ * `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_consolidation_plan_hosts(const agentsched_consolidation_plan *p,
+                                                      agentsched_host_report *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Weighted Dominant Resource Fairness, continuous (fractional tasks), by exact progressive
+ * filling (Ghodsi et al., NSDI 2011): every tenant's weighted dominant share grows at the same
+ * rate until it reaches its task limit or a resource it demands saturates.
+ *
+ * Writes one `agentsched_drf_share` per tenant into `out` (capacity `cap`; `*out_len` receives
+ * the tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of
+ * each dimension into `used` (`dims` values). Nothing is written unless the call returns OK
+ * (except `*out_len`). Deterministic; ties by the lowest tenant index.
+ *
+ * Statuses: OK, NULL_POINTER (`problem`, `out_len`, or an array NULL with a non-zero length),
+ * DIMENSION_MISMATCH (`demands_len != tenants * dims`, or `weights_len`/`max_tasks_len` neither
+ * 0 nor `tenants`), INVALID_CONFIG (zero dimensions), INVALID_ARGUMENT (a weight NaN, infinite,
+ * `<= 0` or more than 1e15 times smaller than the largest; an all-zero demand without a task
+ * limit; a length too large for memory), BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_drf(const agentsched_fair_problem *problem,
+                                 agentsched_drf_share *out,
+                                 size_t cap,
+                                 size_t *out_len,
+                                 double *used);
+
+/**
+ * Weighted DRF one whole task at a time (the paper's Algorithm 1): repeatedly one task to the
+ * tenant with the lowest weighted dominant share whose task still fits (ties by the lowest
+ * index).
+ *
+ * Writes the whole tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the
+ * tenant count, also on BUFFER_TOO_SMALL) and, when `used` is not NULL, the total use of each
+ * dimension (`dims` values, never above capacity) into `used`. Nothing is written unless the
+ * call returns OK (except `*out_len`).
+ *
+ * Statuses: as `agentsched_drf`. Thread-safe.
+ */
+agentsched_status agentsched_drf_discrete(const agentsched_fair_problem *problem,
+                                          uint64_t *tasks,
+                                          size_t cap,
+                                          size_t *out_len,
+                                          uint64_t *used);
+
+/**
+ * The allocation maximising `sum_i weight[i] * tasks[i]` within capacity (fractional; an exact
+ * linear program, solved by the bounded simplex method): efficient, not fair.
+ *
+ * Writes the tasks per tenant into `tasks` (capacity `cap`; `*out_len` receives the tenant
+ * count, also on BUFFER_TOO_SMALL); when not NULL, the dual price of each dimension into
+ * `prices` (`dims` values; an optimality certificate) and the maximum into `*objective`.
+ * Nothing is written unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: as `agentsched_drf`; also INVALID_CONFIG if the objective overflows or the simplex
+ * method exceeds its pivot budget. Thread-safe.
+ */
+agentsched_status agentsched_max_tasks(const agentsched_fair_problem *problem,
+                                       double *tasks,
+                                       size_t cap,
+                                       size_t *out_len,
+                                       double *prices,
+                                       double *objective);
+
+/**
+ * Weighted max-min fairness on one resource (water-filling): tenant `i` gets
+ * `min(demands[i], weights[i] * level)`, the level using up the capacity unless every demand is
+ * met.
+ *
+ * `demands`: `n` values, each `>= 0` (`INFINITY` for unbounded), not NaN. `weights`: `n` values
+ * (finite, `> 0`), or NULL with `weights_len` 0 for all 1. Writes the amounts into `out`
+ * (capacity `cap`; `*out_len` receives `n`, also on BUFFER_TOO_SMALL) and, when `level` is not
+ * NULL, the water level into `*level` (`INFINITY` when every demand is met). Nothing is written
+ * unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: OK, NULL_POINTER (`out_len`, or an array NULL with a non-zero length),
+ * INVALID_NUMBER (`capacity` NaN, infinite or negative), DIMENSION_MISMATCH (`weights_len`
+ * neither 0 nor `n`), INVALID_ARGUMENT (a demand NaN or negative; a weight NaN, infinite,
+ * `<= 0` or more than 1e15 times smaller than the largest; a length too large for memory),
+ * BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_max_min_fair(double capacity,
+                                          const double *demands,
+                                          size_t n,
+                                          const double *weights,
+                                          size_t weights_len,
+                                          double *out,
+                                          size_t cap,
+                                          size_t *out_len,
+                                          double *level);
+
+/**
+ * Fills `*out` with the default options: internal tasks stay private, 100000 improving
+ * steps, no time limit, an LP bound of at most 20000 columns and 4000000 tableau cells within
+ * 100000 pivots, else 50 subgradient steps of the Lagrangian bound.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_hybrid_options_default(agentsched_hybrid_options *out);
+
+/**
+ * Creates a hybrid placement problem from a pool and tasks in `dims` dimensions (flat arrays,
+ * copied during the call). On OK `*out` receives a problem to free with
+ * `agentsched_hybrid_problem_free`; on any other status `*out` is untouched. Validation is
+ * complete here: `agentsched_hybrid_solve` on the problem cannot fail but by a panic. There is
+ * no handle to hold a message, so the status is the whole answer.
+ *
+ * Statuses: OK; NULL_POINTER (`agents`, `tasks` or `out`, or an array NULL with a non-zero
+ * length); INVALID_ARGUMENT (a tier or sensitivity value that is not one of the constants, a
+ * length too large for memory); DIMENSION_MISMATCH (`capacity_len`, `unit_cost_len` or
+ * `demand_len` is not the count times `dims`); OVERFLOW (the count times `dims` overflows, or
+ * the costs add up past the largest double); INVALID_NUMBER (a unit or fixed cost NaN, infinite
+ * or negative); DUPLICATE_AGENT; DUPLICATE_TASK; PANIC. Zero capacities are allowed (a task
+ * with demand there is reported TOO_LARGE). Thread-safe.
+ */
+agentsched_status agentsched_hybrid_problem_new(size_t dims,
+                                                const agentsched_hybrid_agents *agents,
+                                                const agentsched_hybrid_tasks *tasks,
+                                                agentsched_hybrid_problem **out);
+
+/**
+ * Frees a hybrid problem. NULL does nothing.
+ */
+void agentsched_hybrid_problem_free(agentsched_hybrid_problem *p);
+
+/**
+ * Places every task of the problem at minimum total cost within capacities and the sensitivity
+ * rule (regret greedy and local search; see the Rust docs of `placement::hybrid`); tasks that
+ * cannot be placed are left out and reported by `agentsched_hybrid_result_unplaced`, the others
+ * are placed. `options` may be NULL (the defaults). On OK `*out` receives a result to free with
+ * `agentsched_hybrid_result_free`. Deterministic unless `time_limit_ms` is set.
+ *
+ * Statuses: OK, NULL_POINTER (`problem` or `out`), PANIC. May be called on one problem from
+ * several threads at once.
+ */
+agentsched_status agentsched_hybrid_solve(const agentsched_hybrid_problem *problem,
+                                          const agentsched_hybrid_options *options,
+                                          agentsched_hybrid_result **out);
+
+/**
+ * Consolidation onto heterogeneous hosts with costs: places `items_len` items (demands
+ * `demand[i * dims + k]`) on hosts (`host_ids[j]`, capacities `capacity[j * dims + k]`, cost
+ * `cost[j]` paid when the host is used) at minimum total cost of the hosts used. Item `i` is
+ * reported as task `i`. Every array is read during the call only; `options` may be NULL. On OK
+ * `*out` receives a result to free with `agentsched_hybrid_result_free`.
+ *
+ * Statuses: OK; NULL_POINTER (`out`, or an array NULL with a non-zero length);
+ * INVALID_ARGUMENT (a length too large for memory); DIMENSION_MISMATCH (`capacity_len !=
+ * hosts_len * dims` or `demand_len != items_len * dims`); OVERFLOW (a count times `dims`
+ * overflows, more than 2^32 items, or costs past the largest double); INVALID_NUMBER (a cost
+ * NaN, infinite or negative); DUPLICATE_AGENT (a repeated host id); PANIC. Thread-safe.
+ */
+agentsched_status agentsched_pack_heterogeneous(size_t dims,
+                                                const uint32_t *host_ids,
+                                                const uint64_t *capacity,
+                                                size_t capacity_len,
+                                                const double *cost,
+                                                size_t hosts_len,
+                                                const uint64_t *demand,
+                                                size_t demand_len,
+                                                size_t items_len,
+                                                const agentsched_hybrid_options *options,
+                                                agentsched_hybrid_result **out);
+
+/**
+ * Frees a hybrid result. NULL does nothing.
+ */
+void agentsched_hybrid_result_free(agentsched_hybrid_result *r);
+
+/**
+ * Fills `*out` with the result's headline figures.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC.
+ */
+agentsched_status agentsched_hybrid_result_get_summary(const agentsched_hybrid_result *r,
+                                                       agentsched_hybrid_summary *out);
+
+/**
+ * Copies the placed tasks with their agents, by increasing task id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_assignment(const agentsched_hybrid_result *r,
+                                                      agentsched_placement *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Copies the ids of the agents serving at least one task, increasing, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_agents_used(const agentsched_hybrid_result *r,
+                                                       uint32_t *buf,
+                                                       size_t cap,
+                                                       size_t *out_len);
+
+/**
+ * Copies the tasks left out, with the reason, by increasing task id, into `buf`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_unplaced(const agentsched_hybrid_result *r,
+                                                    agentsched_hybrid_unplaced *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Copies, for unplaced entry `index` (in the order of `agentsched_hybrid_result_unplaced`), its
+ * shortfalls by increasing agent id into `buf`: for a TOO_LARGE task, one per allowed agent
+ * (the first dimension where the demand exceeds its capacity); for the other reasons none (OK
+ * with `*out_len` = 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_shortfalls(const agentsched_hybrid_result *r,
+                                                      size_t index,
+                                                      agentsched_shortfall *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
+
+/**
+ * Copies, for unplaced entry `index`, the agents considered by increasing id into `buf`: for a
+ * NO_ROOM_LEFT task, the agents it is allowed on and fits alone; for the other reasons none (OK
+ * with `*out_len` = 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (index out of range), BUFFER_TOO_SMALL
+ * (`*out_len` = count needed), PANIC.
+ */
+agentsched_status agentsched_hybrid_result_considered(const agentsched_hybrid_result *r,
+                                                      size_t index,
+                                                      uint32_t *buf,
+                                                      size_t cap,
+                                                      size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

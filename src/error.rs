@@ -226,6 +226,16 @@ pub enum Error {
         /// What is wrong, with the value.
         reason: String,
     },
+    /// A cost of an agent (per unit of a resource, or fixed) is NaN, infinite or negative.
+    #[error("agent {agent}: `{field}` must be finite and non-negative, got {value}")]
+    InvalidCost {
+        /// The agent.
+        agent: AgentId,
+        /// The offending field: `unit_cost[k]` or `fixed_cost`.
+        field: String,
+        /// The value given.
+        value: f64,
+    },
     /// A snapshot is inconsistent and cannot be restored.
     #[error("invalid snapshot: {reason}")]
     InvalidSnapshot {

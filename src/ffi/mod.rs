@@ -17,9 +17,9 @@
 mod dispatcher;
 mod explain;
 mod mapping;
-mod placement;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
+mod placement;
 
 pub use dag::*;
 pub use dispatcher::*;
@@ -198,6 +198,7 @@ impl From<&Error> for agentsched_status {
             Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
             Error::InvalidFaultSpec { .. } => S::InvalidNumber,
+            Error::InvalidCost { .. } => S::InvalidNumber,
         }
     }
 }
@@ -474,6 +475,7 @@ mod tests {
             include_str!("mapping.rs"),
             include_str!("placement/consolidate.rs"),
             include_str!("placement/fair.rs"),
+            include_str!("placement/hybrid.rs"),
         ];
         let mut exports = 0;
         for src in files {

@@ -8,7 +8,13 @@
 //! - [`fair`]: dividing a pool's capacity among tenants: weighted Dominant Resource Fairness
 //!   (continuous and per-task), weighted max-min fairness on one resource, and the allocation
 //!   that maximises the weighted number of tasks within capacity (an exact small LP).
+//! - [`hybrid`]: hybrid-cloud cost-aware placement (private and public agents, per-unit and fixed
+//!   costs, the data-sensitivity rule) and consolidation onto heterogeneous hosts with costs, with
+//!   an LP lower bound and the reason for every task left out.
+//! - [`lp`]: a small dense two-phase simplex solver, for the LP bounds.
 
 pub mod consolidate;
 pub mod fair;
+pub mod hybrid;
+pub mod lp;
 pub mod vbp;

@@ -55,6 +55,11 @@ static_assert(plain<agentsched_consolidation_migration>(), "agentsched_consolida
 static_assert(plain<agentsched_host_report>(), "agentsched_host_report is a plain C struct");
 static_assert(plain<agentsched_fair_problem>(), "agentsched_fair_problem is a plain C struct");
 static_assert(plain<agentsched_drf_share>(), "agentsched_drf_share is a plain C struct");
+static_assert(plain<agentsched_hybrid_agents>(), "agentsched_hybrid_agents is a plain C struct");
+static_assert(plain<agentsched_hybrid_tasks>(), "agentsched_hybrid_tasks is a plain C struct");
+static_assert(plain<agentsched_hybrid_options>(), "agentsched_hybrid_options is a plain C struct");
+static_assert(plain<agentsched_hybrid_summary>(), "agentsched_hybrid_summary is a plain C struct");
+static_assert(plain<agentsched_hybrid_unplaced>(), "agentsched_hybrid_unplaced is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -169,6 +174,18 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_drf_discrete),
     reinterpret_cast<void (*)()>(&agentsched_max_tasks),
     reinterpret_cast<void (*)()>(&agentsched_max_min_fair),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_options_default),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_problem_new),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_problem_free),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_solve),
+    reinterpret_cast<void (*)()>(&agentsched_pack_heterogeneous),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_free),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_get_summary),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_agents_used),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_unplaced),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_shortfalls),
+    reinterpret_cast<void (*)()>(&agentsched_hybrid_result_considered),
 };
 
 int main() {
