@@ -97,6 +97,8 @@ pub enum agentsched_status {
     InvalidGraph = 51,
     /// A schedule breaks a rule of its problem.
     InvalidSchedule = 52,
+    /// Even all offers together cannot cover the demand (renting nodes).
+    Uncoverable = 60,
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 99,
 }
@@ -129,6 +131,7 @@ impl agentsched_status {
             Cycle,
             InvalidGraph,
             InvalidSchedule,
+            Uncoverable,
             Panic,
         ]
         .into_iter()
@@ -162,6 +165,7 @@ impl agentsched_status {
             Cycle => c"cycle in the task graph",
             InvalidGraph => c"invalid task graph",
             InvalidSchedule => c"invalid schedule",
+            Uncoverable => c"demand cannot be covered",
             Panic => c"panic",
         }
     }
@@ -196,6 +200,7 @@ impl From<&Error> for agentsched_status {
             Error::SelfLoop { .. } | Error::DuplicateEdge { .. } => S::InvalidGraph,
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
             Error::InvalidFaultSpec { .. } => S::InvalidNumber,
+            Error::Uncoverable { .. } => S::Uncoverable,
         }
     }
 }
@@ -412,7 +417,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(seen.len(), 25);
+        assert_eq!(seen.len(), 26);
         // SAFETY: static NUL-terminated strings.
         let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status");

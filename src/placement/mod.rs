@@ -6,6 +6,10 @@
 //! - [`fair`]: dividing a pool's capacity among tenants: weighted Dominant Resource Fairness
 //!   (continuous and per-task), weighted max-min fairness on one resource, and the allocation
 //!   that maximises the weighted number of tasks within capacity (an exact small LP).
+//! - [`cover`]: renting nodes: the cheapest set of offered nodes whose total capacity covers a
+//!   demand vector (branch and bound for small instances, greedy and local search beyond, with
+//!   lower bounds).
 
+pub mod cover;
 pub mod fair;
 pub mod vbp;
