@@ -281,7 +281,9 @@ impl CoverInstance {
                 *g += u128::from(a) * u128::from(x);
             }
         }
-        got.iter().zip(&self.demand).all(|(&g, &b)| g >= u128::from(b))
+        got.iter()
+            .zip(&self.demand)
+            .all(|(&g, &b)| g >= u128::from(b))
     }
 
     /// The cost of renting `counts[i]` copies of offer `i` (summed in offer order).
@@ -628,7 +630,11 @@ fn branching_order(p: &Prepared) -> Vec<usize> {
                 .filter(|(_, b)| **b > 0)
                 .map(|(&a, &b)| a as f64 / b as f64)
                 .sum();
-            if c > 0.0 { p.cost[i] / c } else { f64::INFINITY }
+            if c > 0.0 {
+                p.cost[i] / c
+            } else {
+                f64::INFINITY
+            }
         })
         .collect();
     let mut order: Vec<usize> = (0..p.len()).collect();
@@ -671,10 +677,7 @@ fn empty_cover(inst: &CoverInstance) -> Cover {
 
 /// The cost of copies `x` of the useful offers.
 fn cost(p: &Prepared, x: &[u32]) -> f64 {
-    x.iter()
-        .zip(&p.cost)
-        .map(|(&x, &c)| c * f64::from(x))
-        .sum()
+    x.iter().zip(&p.cost).map(|(&x, &c)| c * f64::from(x)).sum()
 }
 
 /// Capped coverage of copies `x`, saturating.
@@ -1202,9 +1205,10 @@ mod tests {
 
     #[test]
     fn counts_are_capped_at_what_helps() {
-        let i = CoverInstance::new(vec![Offer::new(3, vec![2, 0], 1.0).with_count(1000)], vec![
-            5, 0,
-        ])
+        let i = CoverInstance::new(
+            vec![Offer::new(3, vec![2, 0], 1.0).with_count(1000)],
+            vec![5, 0],
+        )
         .unwrap();
         let p = Prepared::new(&i);
         assert_eq!(p.count, vec![3]);
