@@ -17,6 +17,7 @@
 mod dispatcher;
 mod explain;
 mod mapping;
+mod placement;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
 
@@ -24,6 +25,7 @@ pub use dag::*;
 pub use dispatcher::*;
 pub use explain::*;
 pub use mapping::*;
+pub use placement::*;
 
 use crate::Error;
 use std::ffi::{CStr, c_char};
@@ -475,6 +477,7 @@ mod tests {
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
+            include_str!("placement/cover.rs"),
         ];
         let mut exports = 0;
         for src in files {

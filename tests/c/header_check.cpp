@@ -47,6 +47,8 @@ static_assert(plain<agentsched_backup>(), "agentsched_backup is a plain C struct
 static_assert(plain<agentsched_fault_spec>(), "agentsched_fault_spec is a plain C struct");
 static_assert(plain<agentsched_makespan_options>(), "makespan options are a plain C struct");
 static_assert(plain<agentsched_makespan_estimate>(), "makespan estimate is a plain C struct");
+static_assert(plain<agentsched_cover_problem>(), "cover problem is a plain C struct");
+static_assert(plain<agentsched_cover_summary>(), "cover summary is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -149,6 +151,8 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dag_no_backup_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_completion_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_expected_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_cover_exact),
+    reinterpret_cast<void (*)()>(&agentsched_cover_heuristic),
 };
 
 int main() {
