@@ -821,38 +821,50 @@ fn local_search(p: &Prepared, x: &mut [u32], deadline: Option<Instant>) {
         }
         None
     };
-    'improve: loop {
+    // Passes until one changes nothing; each swap lowers the cost by more than the tolerance.
+    loop {
         if timed_out() {
             return;
         }
-        let t = coverage(p, x);
+        let mut t = coverage(p, x);
         let rented: Vec<usize> = by_cost_desc.iter().copied().filter(|&i| x[i] > 0).collect();
+        let mut changed = false;
         // 1-for-1.
         for &i in &rented {
-            if work > 4 * SWAP2_WORK {
-                return;
-            }
-            for k in 0..d {
-                need[k] = p.demand[k].saturating_sub(t[k] - p.a(i)[k]);
-            }
-            x[i] -= 1;
-            let found = find(x, &need, p.cost[i], &mut work);
-            match found {
-                Some(j) => {
-                    x[j] += 1;
-                    drop_redundant(p, x, &by_cost_desc);
-                    continue 'improve;
+            while x[i] > 0 {
+                if work > 4 * SWAP2_WORK || timed_out() {
+                    return;
                 }
-                None => x[i] += 1,
+                for k in 0..d {
+                    need[k] = p.demand[k].saturating_sub(t[k] - p.a(i)[k]);
+                }
+                x[i] -= 1;
+                let Some(j) = find(x, &need, p.cost[i], &mut work) else {
+                    x[i] += 1;
+                    break;
+                };
+                x[j] += 1;
+                for k in 0..d {
+                    t[k] = t[k] - p.a(i)[k] + p.a(j)[k];
+                }
+                changed = true;
             }
+        }
+        if changed {
+            drop_redundant(p, x, &by_cost_desc);
+            continue;
         }
         // 2-for-1, within a work budget.
         for (a_pos, &i1) in rented.iter().enumerate() {
             for &i2 in &rented[a_pos..] {
-                if i1 == i2 && x[i1] < 2 {
+                let have = if i1 == i2 { 2 } else { 1 };
+                if x[i1] < have || x[i2] < 1 {
                     continue;
                 }
                 if work > SWAP2_WORK || timed_out() {
+                    if changed {
+                        drop_redundant(p, x, &by_cost_desc);
+                    }
                     return;
                 }
                 for k in 0..d {
@@ -860,12 +872,13 @@ fn local_search(p: &Prepared, x: &mut [u32], deadline: Option<Instant>) {
                 }
                 x[i1] -= 1;
                 x[i2] -= 1;
-                let found = find(x, &need, p.cost[i1] + p.cost[i2], &mut work);
-                match found {
+                match find(x, &need, p.cost[i1] + p.cost[i2], &mut work) {
                     Some(j) => {
                         x[j] += 1;
-                        drop_redundant(p, x, &by_cost_desc);
-                        continue 'improve;
+                        for k in 0..d {
+                            t[k] = t[k] - p.a(i1)[k] - p.a(i2)[k] + p.a(j)[k];
+                        }
+                        changed = true;
                     }
                     None => {
                         x[i1] += 1;
@@ -874,7 +887,10 @@ fn local_search(p: &Prepared, x: &mut [u32], deadline: Option<Instant>) {
                 }
             }
         }
-        return;
+        if !changed {
+            return;
+        }
+        drop_redundant(p, x, &by_cost_desc);
     }
 }
 
