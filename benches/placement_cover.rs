@@ -59,7 +59,8 @@ fn report() {
         time_limit: Some(Duration::from_secs(2)),
     };
     for n in [20usize, 30, 40] {
-        let (mut proven, mut t_sum, mut t_max, mut nodes_sum, mut nodes_max) = (0, 0.0, 0.0f64, 0u64, 0u64);
+        let (mut proven, mut t_sum, mut t_max, mut nodes_sum, mut nodes_max) =
+            (0, 0.0, 0.0f64, 0u64, 0u64);
         let (mut h_gap_sum, mut h_gap_max, mut h_opt, mut lb_gap_sum) = (0.0, 0.0f64, 0, 0.0);
         let runs = 20;
         for seed in 0..runs {

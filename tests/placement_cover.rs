@@ -85,7 +85,7 @@ fn first_short(offers: &[Offer], demand: &[u64]) -> Option<(usize, u64, u64)> {
             .iter()
             .map(|o| u128::from(o.capacity[k]) * u128::from(o.count))
             .sum();
-        (t < u128::from(b)).then(|| (k, b, t as u64))
+        (t < u128::from(b)).then_some((k, b, t as u64))
     })
 }
 
