@@ -491,18 +491,35 @@ fn surrogate(
 
 /// The bound of the residual problem: the largest of the per-dimension rows, the rows with
 /// multipliers `1 / r_k` and each of `extra`.
+// The scratch buffers are separate arguments so that the search reuses them across nodes.
+#[allow(clippy::too_many_arguments)]
 fn node_bound(
     p: &Prepared,
     order: &[usize],
     from: usize,
     r: &[u64],
     extra: &[Vec<f64>],
+    cutoff: f64,
     w: &mut Vec<f64>,
     s: &mut RowScratch,
 ) -> f64 {
+    // The rows most likely to be strongest first; once one reaches `cutoff` the node is pruned
+    // whatever the others give, so they are skipped.
     let d = p.d;
     let mut best = 0.0f64;
+    for e in extra {
+        best = best.max(surrogate(p, order, from, r, e, s));
+        if best >= cutoff {
+            return best;
+        }
+    }
+    w.clear();
+    w.extend(r.iter().map(|&r| if r > 0 { 1.0 / r as f64 } else { 0.0 }));
+    best = best.max(surrogate(p, order, from, r, w, s));
     for k in 0..d {
+        if best >= cutoff {
+            return best;
+        }
         if r[k] == 0 {
             continue;
         }
@@ -510,12 +527,6 @@ fn node_bound(
         w.resize(d, 0.0);
         w[k] = 1.0;
         best = best.max(surrogate(p, order, from, r, w, s));
-    }
-    w.clear();
-    w.extend(r.iter().map(|&r| if r > 0 { 1.0 / r as f64 } else { 0.0 }));
-    best = best.max(surrogate(p, order, from, r, w, s));
-    for e in extra {
-        best = best.max(surrogate(p, order, from, r, e, s));
     }
     best
 }
@@ -615,7 +626,16 @@ fn root_bound(p: &Prepared, order: &[usize], s: &mut RowScratch) -> (f64, Vec<f6
     }
     let (w, wb) = improved_multipliers(p, order, s);
     let mut scratch_w = Vec::new();
-    let nb = node_bound(p, order, 0, &p.demand, &[], &mut scratch_w, s);
+    let nb = node_bound(
+        p,
+        order,
+        0,
+        &p.demand,
+        &[],
+        f64::INFINITY,
+        &mut scratch_w,
+        s,
+    );
     (nb.max(wb), w)
 }
 
@@ -1111,7 +1131,10 @@ pub fn branch_and_bound(inst: &CoverInstance, opts: &CoverOptions) -> Result<Cov
             } else if (0..d).any(|k| suffix[(level + 1) * d + k] < r2[k]) {
                 continue;
             } else {
-                c2 + node_bound(&p, &order, level + 1, &r2, &extra, wbuf, s)
+                {
+                    let cutoff = best - REL_TOL * best - c2;
+                    c2 + node_bound(&p, &order, level + 1, &r2, &extra, cutoff, wbuf, s)
+                }
             };
             if !prune(lb, best) {
                 kids.push((xv, lb));
