@@ -19,8 +19,8 @@
  *
  * Thread-safety: agentsched_version, agentsched_status_str, agentsched_config_default,
  * agentsched_dispatcher_new, agentsched_etc_new, agentsched_balance, agentsched_plan_migration,
- * agentsched_task_graph_new, agentsched_platform_related/_matrix and
- * agentsched_makespan_options_default are thread-safe. Calls on one
+ * agentsched_task_graph_new, agentsched_platform_related/_matrix,
+ * agentsched_makespan_options_default and agentsched_cover_exact/_heuristic are thread-safe. Calls on one
  * agentsched_dispatcher, one agentsched_etc, one agentsched_task_graph or one agentsched_dag must
  * not overlap (the handle may move between threads); distinct handles are independent. Results
  * (agentsched_explanation, agentsched_mapping, agentsched_balance_result,
@@ -478,6 +478,10 @@ enum agentsched_status
    * A schedule breaks a rule of its problem.
    */
   AGENTSCHED_STATUS_INVALID_SCHEDULE = 52,
+  /**
+   * Even all offers together cannot cover the demand (renting nodes).
+   */
+  AGENTSCHED_STATUS_UNCOVERABLE = 60,
   /**
    * A panic was caught at the boundary (a bug: please report it).
    */
@@ -1524,6 +1528,92 @@ typedef struct {
    */
   uint32_t item;
 } agentsched_host_report;
+
+/**
+ * A covering problem as flat arrays (read during the call only; the library keeps no pointer).
+ *
+ * The number of offers `n` is `costs_len`. Offer `i` has capacity
+ * `capacities[i * dims + k]` in dimension `k` (`capacities_len == n * dims`), cost `costs[i]`
+ * (finite, `>= 0`), id `ids[i]` (unique; `ids` may be NULL with `ids_len == 0`: the ids are
+ * then `0..n`) and `counts[i]` identical copies (`counts` may be NULL with `counts_len == 0`:
+ * one copy each). `demand` has `dims` entries.
+ */
+typedef struct {
+  /**
+   * Number of dimensions.
+   */
+  size_t dims;
+  /**
+   * Offer ids, or NULL.
+   */
+  const uint32_t *ids;
+  /**
+   * Entries of `ids` (`n`, or 0 with NULL).
+   */
+  size_t ids_len;
+  /**
+   * Row-major capacities.
+   */
+  const uint64_t *capacities;
+  /**
+   * Entries of `capacities` (`n * dims`).
+   */
+  size_t capacities_len;
+  /**
+   * Cost of one copy of each offer.
+   */
+  const double *costs;
+  /**
+   * Entries of `costs`: the number of offers `n`.
+   */
+  size_t costs_len;
+  /**
+   * Copies per offer, or NULL.
+   */
+  const uint32_t *counts;
+  /**
+   * Entries of `counts` (`n`, or 0 with NULL).
+   */
+  size_t counts_len;
+  /**
+   * The demand vector.
+   */
+  const uint64_t *demand;
+  /**
+   * Entries of `demand` (`dims`).
+   */
+  size_t demand_len;
+} agentsched_cover_problem;
+
+/**
+ * What a covering solver found, besides the chosen offers.
+ */
+typedef struct {
+  /**
+   * Total cost of the chosen copies.
+   */
+  double cost;
+  /**
+   * A lower bound on the optimal cost (`<= cost`; equal when proven optimal).
+   */
+  double lower_bound;
+  /**
+   * `(cost - lower_bound) / cost`, 0 when the cost is 0.
+   */
+  double gap;
+  /**
+   * Branch-and-bound nodes explored (0 for the heuristic).
+   */
+  uint64_t nodes;
+  /**
+   * Entries written to `chosen`.
+   */
+  size_t chosen_len;
+  /**
+   * Whether `cost` is proven optimal (within a relative 1e-9).
+   */
+  bool proven_optimal;
+} agentsched_cover_summary;
 
 /**
  * A fair-sharing problem: a pool's capacity and its tenants, as flat arrays read during the
@@ -3045,6 +3135,57 @@ agentsched_status agentsched_consolidation_plan_hosts(const agentsched_consolida
                                                       agentsched_host_report *buf,
                                                       size_t cap,
                                                       size_t *out_len);
+
+/**
+ * Chooses which offered nodes to rent so that their total capacity covers `problem->demand` in
+ * every dimension at minimum total cost, by branch and bound (exact for tens of offers).
+ *
+ * `node_budget` bounds the nodes explored and `time_limit_ms` the wall-clock time (0: no limit
+ * for either); when a limit stops the search the best cover found is returned with
+ * `proven_optimal` false and a valid `lower_bound`. Without a time limit the result depends on
+ * the input alone (ties by the lowest id).
+ *
+ * Output: `chosen` receives the indices (into the offer arrays) of the rented copies in
+ * increasing order, an index repeated once per copy, with the buffer protocol: `*chosen_len`
+ * is set to the number of entries; when `chosen_cap` is smaller, BUFFER_TOO_SMALL is returned
+ * and nothing else is written (`chosen` may be NULL with `chosen_cap == 0` to ask for the
+ * size; the search then runs again on the second call, and with a time limit it may find a
+ * different cover: a buffer of the total number of copies offered, `n` without `counts`,
+ * always suffices). On OK `*summary` receives the cost, bound, gap, nodes and proven flag. On
+ * any other status nothing is written.
+ *
+ * Statuses: OK; NULL_POINTER (`problem`, `chosen_len`, `summary`, or an array NULL with a
+ * non-zero length); INVALID_ARGUMENT (a cost NaN, infinite or negative, a duplicate id, a total
+ * cost that is not finite, a length too large for memory); DIMENSION_MISMATCH (`demand_len !=
+ * dims`, `capacities_len != n * dims`, `ids_len` or `counts_len` not `n` with a non-NULL
+ * array); OVERFLOW (the capacities of all copies sum past 2^64 - 1 in a dimension);
+ * UNCOVERABLE (even all offers together cannot cover the demand); BUFFER_TOO_SMALL; PANIC.
+ * Thread-safe.
+ */
+agentsched_status agentsched_cover_exact(const agentsched_cover_problem *problem,
+                                         uint64_t node_budget,
+                                         uint64_t time_limit_ms,
+                                         size_t *chosen,
+                                         size_t chosen_cap,
+                                         size_t *chosen_len,
+                                         agentsched_cover_summary *summary);
+
+/**
+ * Chooses which offered nodes to rent so that their total capacity covers `problem->demand`,
+ * by the heuristic for large instances (thousands of offers): greedy by cost per unit of
+ * uncovered demand, dropping redundant nodes, swap local search; the summary carries a lower
+ * bound (surrogate fractional relaxations) and the gap, and `proven_optimal` when the cost
+ * meets the bound. `time_limit_ms` bounds the local search (0: no limit; without one the
+ * result depends on the input alone).
+ *
+ * Output, statuses and thread-safety as `agentsched_cover_exact` (`nodes` is 0).
+ */
+agentsched_status agentsched_cover_heuristic(const agentsched_cover_problem *problem,
+                                             uint64_t time_limit_ms,
+                                             size_t *chosen,
+                                             size_t chosen_cap,
+                                             size_t *chosen_len,
+                                             agentsched_cover_summary *summary);
 
 /**
  * Weighted Dominant Resource Fairness, continuous (fractional tasks), by exact progressive

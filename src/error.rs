@@ -236,6 +236,19 @@ pub enum Error {
         /// The value given.
         value: f64,
     },
+    /// Even all offers together cannot cover the demand (the first such dimension).
+    #[error(
+        "demand cannot be covered: dimension {dimension} needs {demand}, all offers together give {available} (short by {})",
+        demand.saturating_sub(*available)
+    )]
+    Uncoverable {
+        /// The dimension index.
+        dimension: usize,
+        /// The demand in that dimension.
+        demand: u64,
+        /// The capacity of all offers together in that dimension (`< demand`).
+        available: u64,
+    },
     /// A snapshot is inconsistent and cannot be restored.
     #[error("invalid snapshot: {reason}")]
     InvalidSnapshot {

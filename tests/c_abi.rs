@@ -3,7 +3,7 @@
 //! `tests/c/dag_fault_test.c` for their fault-tolerant expectations,
 //! `tests/c/dag_schedule_test.c` for their list schedules, `tests/c/consolidate_test.c` for
 //! consolidation plans, `tests/c/fair_test.c` for fair sharing, `tests/c/hybrid_test.c` for
-//! hybrid-cloud placement), the C quickstart (`examples/c/quickstart.c`) and the header (as C11,
+//! hybrid-cloud placement, `tests/c/cover_test.c` for renting nodes), the C quickstart (`examples/c/quickstart.c`) and the header (as C11,
 //! and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
@@ -171,6 +171,7 @@ const SUITES: &[&str] = &[
     "tests/c/consolidate_test.c",
     "tests/c/fair_test.c",
     "tests/c/hybrid_test.c",
+    "tests/c/cover_test.c",
 ];
 
 fn c_suite(test: &str, src: &str, link: Link) {
@@ -208,12 +209,20 @@ fn c_suite_shared() {
 
 #[test]
 fn c_mapping_suite_static() {
-    c_suite("c_mapping_suite_static", "tests/c/mapping_test.c", Link::Static);
+    c_suite(
+        "c_mapping_suite_static",
+        "tests/c/mapping_test.c",
+        Link::Static,
+    );
 }
 
 #[test]
 fn c_mapping_suite_shared() {
-    c_suite("c_mapping_suite_shared", "tests/c/mapping_test.c", Link::Shared);
+    c_suite(
+        "c_mapping_suite_shared",
+        "tests/c/mapping_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]
@@ -228,32 +237,56 @@ fn c_dag_suite_shared() {
 
 #[test]
 fn c_dag_fault_suite_static() {
-    c_suite("c_dag_fault_suite_static", "tests/c/dag_fault_test.c", Link::Static);
+    c_suite(
+        "c_dag_fault_suite_static",
+        "tests/c/dag_fault_test.c",
+        Link::Static,
+    );
 }
 
 #[test]
 fn c_dag_fault_suite_shared() {
-    c_suite("c_dag_fault_suite_shared", "tests/c/dag_fault_test.c", Link::Shared);
+    c_suite(
+        "c_dag_fault_suite_shared",
+        "tests/c/dag_fault_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]
 fn c_dag_schedule_suite_static() {
-    c_suite("c_dag_schedule_suite_static", "tests/c/dag_schedule_test.c", Link::Static);
+    c_suite(
+        "c_dag_schedule_suite_static",
+        "tests/c/dag_schedule_test.c",
+        Link::Static,
+    );
 }
 
 #[test]
 fn c_dag_schedule_suite_shared() {
-    c_suite("c_dag_schedule_suite_shared", "tests/c/dag_schedule_test.c", Link::Shared);
+    c_suite(
+        "c_dag_schedule_suite_shared",
+        "tests/c/dag_schedule_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]
 fn c_consolidate_suite_static() {
-    c_suite("c_consolidate_suite_static", "tests/c/consolidate_test.c", Link::Static);
+    c_suite(
+        "c_consolidate_suite_static",
+        "tests/c/consolidate_test.c",
+        Link::Static,
+    );
 }
 
 #[test]
 fn c_consolidate_suite_shared() {
-    c_suite("c_consolidate_suite_shared", "tests/c/consolidate_test.c", Link::Shared);
+    c_suite(
+        "c_consolidate_suite_shared",
+        "tests/c/consolidate_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]
@@ -268,12 +301,30 @@ fn c_fair_suite_shared() {
 
 #[test]
 fn c_hybrid_suite_static() {
-    c_suite("c_hybrid_suite_static", "tests/c/hybrid_test.c", Link::Static);
+    c_suite(
+        "c_hybrid_suite_static",
+        "tests/c/hybrid_test.c",
+        Link::Static,
+    );
 }
 
 #[test]
 fn c_hybrid_suite_shared() {
-    c_suite("c_hybrid_suite_shared", "tests/c/hybrid_test.c", Link::Shared);
+    c_suite(
+        "c_hybrid_suite_shared",
+        "tests/c/hybrid_test.c",
+        Link::Shared,
+    );
+}
+
+#[test]
+fn c_cover_suite_static() {
+    c_suite("c_cover_suite_static", "tests/c/cover_test.c", Link::Static);
+}
+
+#[test]
+fn c_cover_suite_shared() {
+    c_suite("c_cover_suite_shared", "tests/c/cover_test.c", Link::Shared);
 }
 
 #[test]

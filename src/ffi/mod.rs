@@ -99,6 +99,8 @@ pub enum agentsched_status {
     InvalidGraph = 51,
     /// A schedule breaks a rule of its problem.
     InvalidSchedule = 52,
+    /// Even all offers together cannot cover the demand (renting nodes).
+    Uncoverable = 60,
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 99,
 }
@@ -131,6 +133,7 @@ impl agentsched_status {
             Cycle,
             InvalidGraph,
             InvalidSchedule,
+            Uncoverable,
             Panic,
         ]
         .into_iter()
@@ -164,6 +167,7 @@ impl agentsched_status {
             Cycle => c"cycle in the task graph",
             InvalidGraph => c"invalid task graph",
             InvalidSchedule => c"invalid schedule",
+            Uncoverable => c"demand cannot be covered",
             Panic => c"panic",
         }
     }
@@ -199,6 +203,7 @@ impl From<&Error> for agentsched_status {
             Error::InvalidSchedule { .. } => S::InvalidSchedule,
             Error::InvalidFaultSpec { .. } => S::InvalidNumber,
             Error::InvalidCost { .. } => S::InvalidNumber,
+            Error::Uncoverable { .. } => S::Uncoverable,
         }
     }
 }
@@ -415,7 +420,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(seen.len(), 25);
+        assert_eq!(seen.len(), 26);
         // SAFETY: static NUL-terminated strings.
         let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status");
@@ -476,6 +481,7 @@ mod tests {
             include_str!("placement/consolidate.rs"),
             include_str!("placement/fair.rs"),
             include_str!("placement/hybrid.rs"),
+            include_str!("placement/cover.rs"),
         ];
         let mut exports = 0;
         for src in files {

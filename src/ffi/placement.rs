@@ -1,9 +1,11 @@
 //! Placement through the C ABI: one file per problem under `placement/`.
 
 mod consolidate;
+mod cover;
 mod fair;
 mod hybrid;
 
 pub use consolidate::*;
+pub use cover::*;
 pub use fair::*;
 pub use hybrid::*;

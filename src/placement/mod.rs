@@ -11,9 +11,13 @@
 //! - [`hybrid`]: hybrid-cloud cost-aware placement (private and public agents, per-unit and fixed
 //!   costs, the data-sensitivity rule) and consolidation onto heterogeneous hosts with costs, with
 //!   an LP lower bound and the reason for every task left out.
+//! - [`cover`]: renting nodes: the cheapest set of offered nodes whose total capacity covers a
+//!   demand vector (branch and bound for small instances, greedy and local search beyond, with
+//!   lower bounds).
 //! - [`lp`]: a small dense two-phase simplex solver, for the LP bounds.
 
 pub mod consolidate;
+pub mod cover;
 pub mod fair;
 pub mod hybrid;
 pub mod lp;

@@ -60,6 +60,8 @@ static_assert(plain<agentsched_hybrid_tasks>(), "agentsched_hybrid_tasks is a pl
 static_assert(plain<agentsched_hybrid_options>(), "agentsched_hybrid_options is a plain C struct");
 static_assert(plain<agentsched_hybrid_summary>(), "agentsched_hybrid_summary is a plain C struct");
 static_assert(plain<agentsched_hybrid_unplaced>(), "agentsched_hybrid_unplaced is a plain C struct");
+static_assert(plain<agentsched_cover_problem>(), "cover problem is a plain C struct");
+static_assert(plain<agentsched_cover_summary>(), "cover summary is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -186,6 +188,8 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_hybrid_result_unplaced),
     reinterpret_cast<void (*)()>(&agentsched_hybrid_result_shortfalls),
     reinterpret_cast<void (*)()>(&agentsched_hybrid_result_considered),
+    reinterpret_cast<void (*)()>(&agentsched_cover_exact),
+    reinterpret_cast<void (*)()>(&agentsched_cover_heuristic),
 };
 
 int main() {
