@@ -9,3 +9,4 @@
 
 pub mod fair;
 pub mod vbp;
+pub mod completion;
