@@ -32,8 +32,10 @@ use std::time::{Duration, Instant};
 
 /// How much work [`bin_completion`] may do.
 ///
-/// `nodes` counts search nodes (completions generated and bins opened); it bounds the running
-/// time deterministically, roughly `nodes x n x d` elementary steps. `time_limit`, if any, stops
+/// `nodes` counts units of search work (a step of the enumeration of a bin's completions, a bin
+/// opened, and one unit per 32 items scanned); it bounds the running time deterministically,
+/// at roughly `nodes x d x 32` elementary steps (200,000 nodes: tens of milliseconds in
+/// release builds). `time_limit`, if any, stops
 /// the search earlier on a slow machine (the result then depends on timing). `seed` drives the
 /// neighbourhood search's choice of bins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,9 +51,6 @@ pub struct Budget {
 impl Budget {
     /// The default node budget: 200,000 nodes.
     pub const DEFAULT_NODES: u64 = 200_000;
-    /// The default time limit: 1 s.
-    pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(1);
-
     /// A budget of `nodes` search nodes, no time limit, seed 0: fully deterministic.
     pub fn nodes(nodes: u64) -> Self {
         Self {
@@ -63,13 +62,9 @@ impl Budget {
 }
 
 impl Default for Budget {
-    /// [`Budget::DEFAULT_NODES`] nodes, [`Budget::DEFAULT_TIME_LIMIT`], seed 0.
+    /// [`Budget::DEFAULT_NODES`] nodes, no time limit, seed 0: deterministic.
     fn default() -> Self {
-        Self {
-            nodes: Self::DEFAULT_NODES,
-            time_limit: Some(Self::DEFAULT_TIME_LIMIT),
-            seed: 0,
-        }
+        Self::nodes(Self::DEFAULT_NODES)
     }
 }
 
@@ -109,6 +104,7 @@ struct Search<'a> {
     ticks: u64,
     stopped: bool,
     truncated: bool,
+    fail_first: bool,
 }
 
 /// The items in the search's order: decreasing sum of normalised demands, then decreasing
@@ -167,6 +163,7 @@ impl<'a> Search<'a> {
             ticks: 0,
             stopped: false,
             truncated: false,
+            fail_first: true,
         }
     }
 
@@ -176,16 +173,23 @@ impl<'a> Search<'a> {
 
     /// Counts a node; false once the budget or the time is spent.
     fn tick(&mut self) -> bool {
+        self.charge(1)
+    }
+
+    /// Counts `units` nodes of work.
+    fn charge(&mut self, units: u64) -> bool {
         if self.stopped {
             return false;
         }
-        if self.nodes == 0 {
+        if self.nodes < units {
+            self.nodes = 0;
             self.stopped = true;
             return false;
         }
-        self.nodes -= 1;
-        self.ticks += 1;
-        if self.ticks % 1024 == 0 && self.deadline.is_some_and(|t| Instant::now() >= t) {
+        self.nodes -= units;
+        let before = self.ticks;
+        self.ticks += units;
+        if self.ticks / 1024 != before / 1024 && self.deadline.is_some_and(|t| Instant::now() >= t) {
             self.stopped = true;
             return false;
         }
@@ -241,14 +245,14 @@ impl<'a> Search<'a> {
     }
 
     /// The completions of a bin opened with the largest remaining item, fullest first.
-    fn completions(&mut self) -> Vec<Completion> {
-        let Some(first) = self.used.iter().position(|&u| !u) else {
-            return Vec::new();
-        };
+    /// The completions of a bin holding the item at position `pivot`, at most `limit` of them.
+    fn enumerate(&mut self, pivot: usize, limit: usize) -> (Vec<usize>, Vec<Vec<usize>>) {
         let d = self.d;
-        let mut r: Vec<u64> = self.cap.iter().zip(self.dem(first)).map(|(c, x)| c - x).collect();
-        let cands: Vec<usize> = (first + 1..self.used.len())
-            .filter(|&p| !self.used[p] && fits(&r, self.dem(p)))
+        let mut r: Vec<u64> = self.cap.iter().zip(self.dem(pivot)).map(|(c, x)| c - x).collect();
+        // building the candidates scans every item: charge it so that the budget bounds the time
+        self.charge(1 + self.used.len() as u64 / 32);
+        let cands: Vec<usize> = (0..self.used.len())
+            .filter(|&p| p != pivot && !self.used[p] && fits(&r, self.dem(p)))
             .collect();
         // suffix sums and minima per dimension over the candidates
         let m = cands.len();
@@ -268,9 +272,42 @@ impl<'a> Search<'a> {
             sufmin: &sufmin,
             chosen: Vec::new(),
             out: Vec::new(),
+            limit,
         };
         e.go(0, &mut r, u64::MAX);
-        let found = e.out;
+        let out = e.out;
+        (cands, out)
+    }
+
+    /// The bin to open next and its completions, fullest first. The bin holds the remaining
+    /// item with the fewest completions when one has fewer than two (fail first: none means a
+    /// dead end, one a forced move), else the largest remaining item.
+    fn completions(&mut self) -> Vec<Completion> {
+        let Some(mut first) = self.used.iter().position(|&u| !u) else {
+            return Vec::new();
+        };
+        if self.fail_first {
+            let mut fewest = usize::MAX;
+            let mut last: Option<usize> = None;
+            for p in first..self.used.len() {
+                if self.used[p] || last.is_some_and(|l| self.dem(l) == self.dem(p)) {
+                    continue;
+                }
+                last = Some(p);
+                let count = self.enumerate(p, 2).1.len();
+                if self.stopped {
+                    return Vec::new();
+                }
+                if count < fewest && count < 2 {
+                    fewest = count;
+                    first = p;
+                    if count == 0 {
+                        return Vec::new();
+                    }
+                }
+            }
+        }
+        let (cands, found) = self.enumerate(first, usize::MAX);
         let mut out: Vec<Completion> = found
             .into_iter()
             .map(|chosen| {
@@ -357,6 +394,8 @@ struct Enumerate<'s, 'a, 'c> {
     /// Indices into `cands`, increasing.
     chosen: Vec<usize>,
     out: Vec<Vec<usize>>,
+    /// Stop after this many completions.
+    limit: usize,
 }
 
 impl Enumerate<'_, '_, '_> {
@@ -422,7 +461,7 @@ impl Enumerate<'_, '_, '_> {
     /// Extends the chosen set with candidates from `i` on; `below` (one dimension) is the
     /// smallest candidate skipped so far that fit: the final residual must be smaller.
     fn go(&mut self, i: usize, r: &mut [u64], below: u64) {
-        if !self.s.tick() {
+        if self.out.len() >= self.limit || !self.s.tick() {
             return;
         }
         let d = self.s.d;
@@ -473,6 +512,9 @@ impl Enumerate<'_, '_, '_> {
                 if d != 1 || after[0] < below {
                     self.record(&after, Some(c));
                 }
+                if self.out.len() >= self.limit {
+                    return;
+                }
             } else {
                 for k in 0..d {
                     r[k] -= self.s.dem[self.cands[c] * d + k];
@@ -483,7 +525,7 @@ impl Enumerate<'_, '_, '_> {
                 for k in 0..d {
                     r[k] += self.s.dem[self.cands[c] * d + k];
                 }
-                if self.s.stopped {
+                if self.s.stopped || self.out.len() >= self.limit {
                     return;
                 }
             }
@@ -597,7 +639,7 @@ fn complete(inst: &VbpInstance, start: Packing, budget: &Budget) -> Packing {
     let deadline = budget.time_limit.map(|t| Instant::now() + t);
     let timed_out = || deadline.is_some_and(|t| Instant::now() >= t);
     let (order, fill) = search_order(inst);
-    let mut lb = start.lower_bound.max(vbp::lower_bound(inst));
+    let mut lb = vbp::lower_bound(inst);
     let mut best = start.bins;
     // phase 1: the exact search on the whole instance, with a share of the budget (it proves
     // small instances optimal, and finds exact fills when the tree is easy)
