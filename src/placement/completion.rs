@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 ///
 /// `nodes` counts units of search work (a step of the enumeration of a bin's completions, a bin
 /// opened, and one unit per 32 items scanned); it bounds the running time deterministically,
-/// at roughly `nodes x d x 32` elementary steps (200,000 nodes: tens of milliseconds in
-/// release builds). `time_limit`, if any, stops
+/// at roughly `nodes x d x 32` elementary steps (the default 1,000,000 nodes: up to about
+/// 0.5 s in release builds). `time_limit`, if any, stops
 /// the search earlier on a slow machine (the result then depends on timing). `seed` drives the
 /// neighbourhood search's choice of bins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +49,8 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The default node budget: 200,000 nodes.
-    pub const DEFAULT_NODES: u64 = 200_000;
+    /// The default node budget: 1,000,000 nodes.
+    pub const DEFAULT_NODES: u64 = 1_000_000;
     /// A budget of `nodes` search nodes, no time limit, seed 0: fully deterministic.
     pub fn nodes(nodes: u64) -> Self {
         Self {
@@ -105,6 +105,8 @@ struct Search<'a> {
     stopped: bool,
     truncated: bool,
     fail_first: bool,
+    /// Restarts' tie-breaking among completions of equal fill.
+    rng: Option<SplitMix64>,
 }
 
 /// The items in the search's order: decreasing sum of normalised demands, then decreasing
@@ -112,7 +114,13 @@ struct Search<'a> {
 fn search_order(inst: &VbpInstance) -> (Vec<usize>, Vec<f64>) {
     let cap: Vec<f64> = inst.capacity().iter().map(|&c| c as f64).collect();
     let fill: Vec<f64> = (0..inst.len())
-        .map(|i| inst.demand(i).iter().zip(&cap).map(|(&x, c)| x as f64 / c).sum())
+        .map(|i| {
+            inst.demand(i)
+                .iter()
+                .zip(&cap)
+                .map(|(&x, c)| x as f64 / c)
+                .sum()
+        })
         .collect();
     let mut order: Vec<usize> = (0..inst.len()).collect();
     order.sort_by(|&a, &b| {
@@ -133,6 +141,7 @@ impl<'a> Search<'a> {
         k: usize,
         nodes: u64,
         deadline: Option<Instant>,
+        rng: Option<SplitMix64>,
     ) -> Self {
         let d = inst.dims();
         let mut dem = Vec::with_capacity(order.len() * d);
@@ -164,6 +173,7 @@ impl<'a> Search<'a> {
             stopped: false,
             truncated: false,
             fail_first: true,
+            rng,
         }
     }
 
@@ -189,7 +199,8 @@ impl<'a> Search<'a> {
         self.nodes -= units;
         let before = self.ticks;
         self.ticks += units;
-        if self.ticks / 1024 != before / 1024 && self.deadline.is_some_and(|t| Instant::now() >= t) {
+        if self.ticks / 1024 != before / 1024 && self.deadline.is_some_and(|t| Instant::now() >= t)
+        {
             self.stopped = true;
             return false;
         }
@@ -248,7 +259,12 @@ impl<'a> Search<'a> {
     /// The completions of a bin holding the item at position `pivot`, at most `limit` of them.
     fn enumerate(&mut self, pivot: usize, limit: usize) -> (Vec<usize>, Vec<Vec<usize>>) {
         let d = self.d;
-        let mut r: Vec<u64> = self.cap.iter().zip(self.dem(pivot)).map(|(c, x)| c - x).collect();
+        let mut r: Vec<u64> = self
+            .cap
+            .iter()
+            .zip(self.dem(pivot))
+            .map(|(c, x)| c - x)
+            .collect();
         // building the candidates scans every item: charge it so that the budget bounds the time
         self.charge(1 + self.used.len() as u64 / 32);
         let cands: Vec<usize> = (0..self.used.len())
@@ -318,12 +334,21 @@ impl<'a> Search<'a> {
                 Completion { pos, fill }
             })
             .collect();
-        // fullest first; among equal fills the larger items first
-        out.sort_by(|a, b| {
-            b.fill
-                .total_cmp(&a.fill)
-                .then_with(|| a.pos.cmp(&b.pos))
+        // fullest first (fills equal to 1e-9 tie); among equal fills the restart's random key
+        // (none on the first run), then the larger items
+        let mut keyed: Vec<(i64, u64, Completion)> = out
+            .into_iter()
+            .map(|c| {
+                let key = self.rng.as_mut().map_or(0, SplitMix64::next);
+                ((c.fill * 1e9).round() as i64, key, c)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| a.2.pos.cmp(&b.2.pos))
         });
+        let mut out: Vec<Completion> = keyed.into_iter().map(|k| k.2).collect();
         if out.len() > MAX_COMPLETIONS {
             out.truncate(MAX_COMPLETIONS);
             self.truncated = true;
@@ -440,7 +465,11 @@ impl Enumerate<'_, '_, '_> {
                     let zv = self.dem(z);
                     if !chosen(z)
                         && zv != yv
-                        && zv.iter().zip(yv).zip(r).all(|((&a, &b), &f)| a >= b && a - b <= f)
+                        && zv
+                            .iter()
+                            .zip(yv)
+                            .zip(r)
+                            .all(|((&a, &b), &f)| a >= b && a - b <= f)
                     {
                         return false;
                     }
@@ -642,23 +671,30 @@ fn complete(inst: &VbpInstance, start: Packing, budget: &Budget) -> Packing {
     let mut lb = vbp::lower_bound(inst);
     let mut best = start.bins;
     // phase 1: the exact search on the whole instance, with a share of the budget (it proves
-    // small instances optimal, and finds exact fills when the tree is easy)
+    // small instances optimal, and finds exact fills when the tree is easy), in runs of doubling
+    // size: every run after the first breaks ties between equal fills at random, a restart
+    // that escapes an early wrong choice the depth-first search would never revisit
     let mut nodes = budget.nodes / EXACT_SHARE;
     let mut rest = budget.nodes - nodes;
+    let mut rng = SplitMix64(budget.seed);
+    let mut run = 0u32;
     while best.len() > lb && nodes > 0 && !timed_out() {
         let k = best.len() - 1;
-        let mut s = Search::new(inst, &order, &fill, k, nodes, deadline);
+        let give = FIRST_RUN_NODES.saturating_mul(1 << run.min(30)).min(nodes);
+        let perturb = (run > 0).then(|| SplitMix64(rng.next()));
+        let mut s = Search::new(inst, &order, &fill, k, give, deadline, perturb);
         let outcome = s.run();
-        nodes = s.nodes;
+        nodes -= give - s.nodes;
         match outcome {
             Outcome::Found(bins) => {
                 best = bins
                     .into_iter()
                     .map(|b| b.into_iter().map(|p| order[p]).collect())
                     .collect();
+                run = 0;
             }
             Outcome::Infeasible => lb = k + 1,
-            Outcome::Unknown => break,
+            Outcome::Unknown => run += 1,
         }
     }
     rest += nodes;
@@ -671,7 +707,9 @@ fn complete(inst: &VbpInstance, start: Packing, budget: &Budget) -> Packing {
 }
 
 /// One over the share of the node budget given to the exact search on the whole instance.
-const EXACT_SHARE: u64 = 4;
+const EXACT_SHARE: u64 = 2;
+/// Node budget of the exact search's first run (doubling at every restart).
+const FIRST_RUN_NODES: u64 = 20_000;
 /// Least-filled bins released at every step of the large neighbourhood search.
 const LNS_WORST: usize = 8;
 /// Up to this many other bins, drawn at random, are released with them.
@@ -737,7 +775,7 @@ fn lns(
                 continue;
             }
             let give = LNS_NODES.min(*nodes);
-            let mut s = Search::new(&sub, &order, &sub_fill, target, give, deadline);
+            let mut s = Search::new(&sub, &order, &sub_fill, target, give, deadline, None);
             let outcome = s.run();
             *nodes -= give - s.nodes;
             if let Outcome::Found(bins) = outcome {

@@ -7,6 +7,6 @@
 //!   (continuous and per-task), weighted max-min fairness on one resource, and the allocation
 //!   that maximises the weighted number of tasks within capacity (an exact small LP).
 
+pub mod completion;
 pub mod fair;
 pub mod vbp;
-pub mod completion;
