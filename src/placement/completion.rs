@@ -299,13 +299,14 @@ impl<'a> Search<'a> {
     /// item with the fewest completions when one has fewer than two (fail first: none means a
     /// dead end, one a forced move), else the largest remaining item.
     fn completions(&mut self) -> Vec<Completion> {
-        let Some(mut first) = self.used.iter().position(|&u| !u) else {
+        let Some(largest) = self.used.iter().position(|&u| !u) else {
             return Vec::new();
         };
+        let mut first = largest;
         if self.fail_first {
             let mut fewest = usize::MAX;
             let mut last: Option<usize> = None;
-            for p in first..self.used.len() {
+            for p in largest..self.used.len() {
                 if self.used[p] || last.is_some_and(|l| self.dem(l) == self.dem(p)) {
                     continue;
                 }
@@ -324,7 +325,7 @@ impl<'a> Search<'a> {
             }
         }
         let (cands, found) = self.enumerate(first, usize::MAX);
-        let mut out: Vec<Completion> = found
+        let out: Vec<Completion> = found
             .into_iter()
             .map(|chosen| {
                 let mut pos = Vec::with_capacity(chosen.len() + 1);
@@ -496,9 +497,8 @@ impl Enumerate<'_, '_, '_> {
         let d = self.s.d;
         self.record(r, None);
         // enough left to reach the waste budget in every dimension?
-        for k in 0..d {
-            let need = u128::from(r[k]).saturating_sub(self.s.waste_left[k]);
-            if self.sufsum[i * d + k] < need {
+        for (k, (&rk, &w)) in r.iter().zip(&self.s.waste_left).enumerate() {
+            if self.sufsum[i * d + k] < u128::from(rk).saturating_sub(w) {
                 return;
             }
         }
@@ -545,14 +545,15 @@ impl Enumerate<'_, '_, '_> {
                     return;
                 }
             } else {
-                for k in 0..d {
-                    r[k] -= self.s.dem[self.cands[c] * d + k];
+                let p = self.cands[c];
+                for (rk, &x) in r.iter_mut().zip(&self.s.dem[p * d..(p + 1) * d]) {
+                    *rk -= x;
                 }
                 self.chosen.push(c);
                 self.go(c + 1, r, below);
                 self.chosen.pop();
-                for k in 0..d {
-                    r[k] += self.s.dem[self.cands[c] * d + k];
+                for (rk, &x) in r.iter_mut().zip(&self.s.dem[p * d..(p + 1) * d]) {
+                    *rk += x;
                 }
                 if self.s.stopped || self.out.len() >= self.limit {
                     return;
@@ -742,7 +743,7 @@ fn lns(
     };
     let squares = |bin: &[usize]| -> f64 { loads(bin).iter().map(|x| x * x).sum() };
     let fill = |bin: &[usize]| -> f64 { loads(bin).iter().sum() };
-    while best.len() > lb && *nodes > 0 && !deadline.is_some_and(|t| Instant::now() >= t) {
+    while best.len() > lb && *nodes > 0 && deadline.is_none_or(|t| Instant::now() < t) {
         let m = best.len();
         // the step's own bookkeeping is O(n d): charge it so that the budget bounds the time
         *nodes = nodes.saturating_sub(1 + (m as u64) / 16);
