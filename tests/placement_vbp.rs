@@ -428,3 +428,12 @@ fn report_vector_instances() {
         }
     }
 }
+
+#[test]
+fn bin_completion_with_many_items_per_bin_stays_valid() {
+    // 600 unit items in bins of 1000: one bin; the enumeration's depth cap must not break it
+    let items: Vec<Vec<u64>> = (0..600).map(|i| vec![i % 2]).collect();
+    let inst = VbpInstance::new(vec![1000], &items).unwrap();
+    let p = completion::bin_completion(&inst, &Budget::nodes(10_000));
+    assert_eq!(check(&inst, &p), 1);
+}

@@ -84,6 +84,8 @@ enum Outcome {
     Unknown,
 }
 
+/// Items per bin the enumeration goes to (its recursion depth).
+const MAX_BIN_ITEMS: usize = 256;
 /// Completions kept per node; a node with more is truncated (and a failure proves nothing).
 const MAX_COMPLETIONS: usize = 256;
 
@@ -492,6 +494,11 @@ impl Enumerate<'_, '_, '_> {
     /// smallest candidate skipped so far that fit: the final residual must be smaller.
     fn go(&mut self, i: usize, r: &mut [u64], below: u64) {
         if self.out.len() >= self.limit || !self.s.tick() {
+            return;
+        }
+        if self.chosen.len() >= MAX_BIN_ITEMS {
+            // keeps the recursion shallow; such bins are left to the heuristics
+            self.s.truncated = true;
             return;
         }
         let d = self.s.d;
