@@ -4,12 +4,16 @@
 //! `W_j = k * capacity_j - sum_i demand_ij` in total over the bins. The search opens one bin at
 //! a time with the largest remaining item and branches on the bin's feasible *completions* (the
 //! other items it holds), fullest first, keeping only completions whose waste still fits in what
-//! is left of `W`. Korf's dominance prunes the completions: only maximal ones (no other remaining
+//! is left of `W`. The bin's first item is the largest remaining one, unless some remaining item
+//! has fewer than two completions (fail first: none is a dead end, one a forced move). Korf's
+//! dominance prunes the completions: only maximal ones (no other remaining
 //! item fits), and none in which one item could be exchanged for a larger remaining item that
 //! still fits. In one dimension the Martello–Toth bound L2 of the remaining items must not exceed
 //! the bins left. Starting from a heuristic packing of `h` bins, the search tries `k = h - 1`,
 //! then lower, until it reaches the lower bound, proves `k` infeasible (then `k + 1` bins are
-//! optimal and become the reported bound), or runs out of its share of the [`Budget`]. The rest
+//! optimal and become the reported bound), or runs out of its half of the [`Budget`] (spent in
+//! restarts of doubling size, each after the first breaking ties between completions of equal
+//! fill at random). The rest
 //! of the budget goes to a large neighbourhood search that repacks a few bins at a time with the
 //! same exact search (the least-filled ones and a few random others), into one bin fewer, or
 //! into as many when that concentrates the waste.
@@ -21,7 +25,7 @@
 //!
 //! Determinism: items are ordered by decreasing sum of normalised demands, ties by the demand
 //! vector (larger first) and then the lowest index; completions by decreasing fill, ties by the
-//! items in that order. The neighbourhood search draws its bins from a generator seeded by
+//! items in that order. The restarts and the neighbourhood search draw from a generator seeded by
 //! [`Budget::seed`]. The result depends only on the instance and the budget, unless the time
 //! limit (if any) stops the search first.
 
@@ -35,9 +39,9 @@ use std::time::{Duration, Instant};
 /// `nodes` counts units of search work (a step of the enumeration of a bin's completions, a bin
 /// opened, and one unit per 32 items scanned); it bounds the running time deterministically,
 /// at roughly `nodes x d x 32` elementary steps (the default 1,000,000 nodes: up to about
-/// 0.5 s in release builds). `time_limit`, if any, stops
-/// the search earlier on a slow machine (the result then depends on timing). `seed` drives the
-/// neighbourhood search's choice of bins.
+/// 1 s in release builds on a few hundred items). `time_limit`, if any, stops the search earlier
+/// (the result then depends on timing). `seed` drives the restarts and the neighbourhood
+/// search's choice of bins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
     /// Search nodes allowed over the whole run.
@@ -606,8 +610,8 @@ fn to_packing(inst: &VbpInstance, bins: Vec<Vec<usize>>, lower_bound: usize) -> 
 /// optimum when the search proved a smaller count infeasible: `gap == 0` means proven optimal.
 ///
 /// # Complexity
-/// The heuristics' time plus O(`budget.nodes` x n d) for the search (each node scans the
-/// remaining items), bounded further by `budget.time_limit`. O(n d + depth x completions) extra
+/// The heuristics' time plus O(`budget.nodes` x 32 d) for the search (see [`Budget`]), bounded
+/// further by `budget.time_limit`. O(n d + depth x completions) extra
 /// space.
 ///
 /// # Example: triplets that first fit cannot find
@@ -634,8 +638,9 @@ pub fn bin_completion(inst: &VbpInstance, budget: &Budget) -> Packing {
 /// Bin completion from a given packing: tries to pack into fewer bins than `start`, down to the
 /// lower bound, within `budget`.
 ///
-/// A quarter of the node budget goes to the exact search on the whole instance (targets
-/// `start.hosts() - 1` and down); the rest to a large neighbourhood search: release the 8
+/// Half the node budget goes to the exact search on the whole instance (targets
+/// `start.hosts() - 1` and down, in runs of 20,000 nodes doubling at every restart, the restarts
+/// ordering completions of equal fill at random); the rest to a large neighbourhood search: release the 8
 /// least-filled bins and 1 to 4 others drawn by a generator seeded with `budget.seed`, repack
 /// their items exactly (a sub-search of at most 20,000 nodes) into one bin fewer, or else into as
 /// many bins when that concentrates the waste (larger sum of squared loads).
@@ -647,7 +652,7 @@ pub fn bin_completion(inst: &VbpInstance, budget: &Budget) -> Packing {
 /// A packing with at most `start.hosts()` bins; `lower_bound` as in [`bin_completion`].
 ///
 /// # Complexity
-/// O(`budget.nodes` x n d) time.
+/// O(`budget.nodes` x 32 d) time (see [`Budget`]), O(n d + depth x completions) extra space.
 ///
 /// # Errors
 /// [`crate::Error::InvalidInstance`] when `start` is not a valid packing of `inst` (see
