@@ -5,10 +5,15 @@
 //!   timing): 10,000 2-D items, each dimension in [1, 60] of 100, into about 3,000 hosts. Target:
 //!   the tree version <= 1 ms.
 //! - `ffd/10k-1d/{tree,scan}`: the same in one dimension (sizes in [1, 60] of 100).
-//! - `improve/2k`: the improvement phase on FFD's packing of 2,000 such items.
+//! - `improve/2k`: the improvement phase on FFD's packing of 2,000 such items (bounded by
+//!   `IMPROVE_WORK`).
+//! - `quality/*`: `best` (heuristics, improvement, bin completion with the default budget)
+//!   against FFD in the same run, on one Falkenauer triplet instance (t120), one uniform (u250)
+//!   and one 2-D instance of 200 items; the bins of each are printed first.
 //!
 //! Run with `cargo bench --bench placement_vbp -- --warm-up-time 1 --measurement-time 3`.
 
+use agentsched::placement::completion::{self, Budget};
 use agentsched::placement::vbp::{self, SizeMeasure, VbpInstance};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -82,5 +87,54 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Falkenauer's triplets (bins of 1000, optimum n / 3), as in tests/placement_vbp.rs.
+fn triplets(n: usize, seed: u64) -> VbpInstance {
+    let mut rng = SplitMix64(seed);
+    let mut range = |lo: u64, hi: u64| lo + rng.next_u64() % (hi - lo + 1);
+    let mut items = Vec::with_capacity(n);
+    for _ in 0..n / 3 {
+        let a = range(380, 490);
+        let b = range(250, 1000 - a - 250);
+        items.extend([a, b, 1000 - a - b]);
+    }
+    for i in (1..items.len()).rev() {
+        let j = (range(0, i as u64)) as usize;
+        items.swap(i, j);
+    }
+    VbpInstance::from_flat(vec![1000], items).unwrap()
+}
+
+fn quality(c: &mut Criterion) {
+    let mut rng = SplitMix64(11);
+    let uniform: Vec<u64> = (0..250).map(|_| 20 + rng.next_u64() % 81).collect();
+    let cases = [
+        ("t120", triplets(120, 1000)),
+        ("u250", VbpInstance::from_flat(vec![150], uniform).unwrap()),
+        ("2d-200", instance(200, 5)),
+    ];
+    let mut g = c.benchmark_group("quality");
+    g.sample_size(10);
+    for (name, inst) in &cases {
+        let ffd = vbp::first_fit_decreasing(inst, SizeMeasure::Sum);
+        let best = vbp::best(inst);
+        let bc = completion::bin_completion(inst, &Budget::default());
+        println!(
+            "quality/{name}: lower bound {}, ffd {}, bin_completion {}, best {} (proven bound {})",
+            vbp::lower_bound(inst),
+            ffd.hosts(),
+            bc.hosts(),
+            best.hosts(),
+            best.lower_bound
+        );
+        g.bench_function(format!("{name}/ffd"), |b| {
+            b.iter(|| vbp::first_fit_decreasing(black_box(inst), SizeMeasure::Sum))
+        });
+        g.bench_function(format!("{name}/best"), |b| {
+            b.iter(|| vbp::best(black_box(inst)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, quality);
 criterion_main!(benches);

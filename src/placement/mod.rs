@@ -5,6 +5,8 @@
 //!   an improvement phase and lower bounds with every result's gap.
 //! - [`consolidate`]: consolidation plans for a running placement: which hosts to empty and an
 //!   ordered list of migrations that keeps every capacity at every step, pinned items and a budget.
+//! - [`completion`]: bin completion, a bounded exact search (Korf 2003) with a large
+//!   neighbourhood search, which proves optimality when it can; used by [`vbp::best`].
 //! - [`fair`]: dividing a pool's capacity among tenants: weighted Dominant Resource Fairness
 //!   (continuous and per-task), weighted max-min fairness on one resource, and the allocation
 //!   that maximises the weighted number of tasks within capacity (an exact small LP).
@@ -16,6 +18,7 @@
 //!   lower bounds).
 //! - [`lp`]: a small dense two-phase simplex solver, for the LP bounds.
 
+pub mod completion;
 pub mod consolidate;
 pub mod cover;
 pub mod fair;

@@ -17,7 +17,9 @@
 //! - an improvement phase ([`improve`]) that empties the least-filled hosts by reinsertion and
 //!   swaps (after Levine and Ducatelle, "Ant colony optimization and local search for bin packing
 //!   and cutting stock problems", JORS 55(7), 2004), never worse than its input;
-//! - [`best`]: every heuristic, the fewest bins, then [`improve`].
+//! - [`best`] / [`best_with`]: every heuristic, the fewest bins, then [`improve`], then the
+//!   bounded exact search of [`completion::bin_completion_from`] (bin completion, Korf 2003,
+//!   with a large neighbourhood search).
 //!
 //! Lower bounds: [`lower_bound_l1`] (per dimension `ceil(sum / capacity)`) and, in one dimension,
 //! the Martello–Toth bound [`lower_bound_l2`]; [`lower_bound`] is the largest that applies.
@@ -26,6 +28,7 @@
 //! heuristic takes the best-scoring item, ties by the lowest index; the first (lowest-index) bin
 //! wins among equal bins.
 
+use crate::placement::completion::{self, Budget};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -902,11 +905,13 @@ pub enum Heuristic {
     L2NormGap,
     /// [`min_bin_slack`] with [`MBS_NODES_PER_BIN`].
     MinBinSlack,
+    /// [`completion::bin_completion`] with the default [`Budget`] (deterministic).
+    BinCompletion,
 }
 
 impl Heuristic {
-    /// Every heuristic, in the order [`best`] tries them.
-    pub const ALL: [Heuristic; 9] = [
+    /// The constructive heuristics, in the order [`best`] tries them.
+    pub const CONSTRUCTIVE: [Heuristic; 9] = [
         Heuristic::FirstFitDecreasing(SizeMeasure::Sum),
         Heuristic::FirstFitDecreasing(SizeMeasure::Max),
         Heuristic::FirstFitDecreasing(SizeMeasure::L2),
@@ -916,6 +921,20 @@ impl Heuristic {
         Heuristic::DotProduct,
         Heuristic::L2NormGap,
         Heuristic::MinBinSlack,
+    ];
+
+    /// Every algorithm: [`Heuristic::CONSTRUCTIVE`], then [`Heuristic::BinCompletion`].
+    pub const ALL: [Heuristic; 10] = [
+        Heuristic::FirstFitDecreasing(SizeMeasure::Sum),
+        Heuristic::FirstFitDecreasing(SizeMeasure::Max),
+        Heuristic::FirstFitDecreasing(SizeMeasure::L2),
+        Heuristic::BestFitDecreasing(SizeMeasure::Sum),
+        Heuristic::BestFitDecreasing(SizeMeasure::Max),
+        Heuristic::BestFitDecreasing(SizeMeasure::L2),
+        Heuristic::DotProduct,
+        Heuristic::L2NormGap,
+        Heuristic::MinBinSlack,
+        Heuristic::BinCompletion,
     ];
 
     /// Runs the heuristic.
@@ -936,6 +955,7 @@ impl Heuristic {
             Self::DotProduct => dot_product(inst),
             Self::L2NormGap => l2_norm_gap(inst),
             Self::MinBinSlack => min_bin_slack(inst, MBS_NODES_PER_BIN),
+            Self::BinCompletion => completion::bin_completion(inst, &Budget::default()),
         }
     }
 }
@@ -1044,11 +1064,19 @@ const GAIN: f64 = 1e-9;
 /// Tries to move every item of the pool into the other bins, by direct insertion and by swaps
 /// that raise a bin's fill (1 bin item for 1 pool item, 2 for 1, 1 for 2, 2 for 2), handing the
 /// smaller items back to the pool. Returns whether the pool emptied.
-fn empty_pool(bins: &mut Bins<'_>, pool: &mut Vec<usize>, max_passes: usize) -> bool {
+fn empty_pool(
+    bins: &mut Bins<'_>,
+    pool: &mut Vec<usize>,
+    max_passes: usize,
+    work: &mut u64,
+) -> bool {
     for _ in 0..max_passes {
         let mut changed = false;
         for b in 0..bins.items.len() {
-            changed |= improve_bin(bins, b, pool);
+            if *work == 0 {
+                return pool.is_empty();
+            }
+            changed |= improve_bin(bins, b, pool, work);
             if pool.is_empty() {
                 return true;
             }
@@ -1061,8 +1089,9 @@ fn empty_pool(bins: &mut Bins<'_>, pool: &mut Vec<usize>, max_passes: usize) -> 
 }
 
 /// One bin's swaps and insertions against the pool; true when anything moved.
-fn improve_bin(bins: &mut Bins<'_>, b: usize, pool: &mut Vec<usize>) -> bool {
+fn improve_bin(bins: &mut Bins<'_>, b: usize, pool: &mut Vec<usize>, work: &mut u64) -> bool {
     let mut changed = false;
+    *work = work.saturating_sub(pool.len() as u64 + 1);
     // insertions, largest pool items first
     pool.sort_by(|&x, &y| bins.size(y).total_cmp(&bins.size(x)).then(x.cmp(&y)));
     let mut k = 0;
@@ -1078,7 +1107,7 @@ fn improve_bin(bins: &mut Bins<'_>, b: usize, pool: &mut Vec<usize>) -> bool {
     }
     // swaps: the first that raises the bin's fill, smallest shapes first
     loop {
-        let Some((drop, add)) = find_swap(bins, b, pool) else {
+        let Some((drop, add)) = find_swap(bins, b, pool, work) else {
             return changed;
         };
         bins.swap(b, &drop, &add);
@@ -1088,7 +1117,12 @@ fn improve_bin(bins: &mut Bins<'_>, b: usize, pool: &mut Vec<usize>) -> bool {
     }
 }
 
-fn find_swap(bins: &Bins<'_>, b: usize, pool: &[usize]) -> Option<(Vec<usize>, Vec<usize>)> {
+fn find_swap(
+    bins: &Bins<'_>,
+    b: usize,
+    pool: &[usize],
+    work: &mut u64,
+) -> Option<(Vec<usize>, Vec<usize>)> {
     let items = &bins.items[b];
     let sz = |s: &[usize]| s.iter().map(|&i| bins.size(i)).sum::<f64>();
     let subsets = |v: &[usize]| {
@@ -1104,6 +1138,10 @@ fn find_swap(bins: &Bins<'_>, b: usize, pool: &[usize]) -> Option<(Vec<usize>, V
     let adds = subsets(pool);
     for drop in &drops {
         let freed = sz(drop);
+        if *work == 0 {
+            return None;
+        }
+        *work = work.saturating_sub(adds.len() as u64 + 1);
         for add in &adds {
             if sz(add) > freed + GAIN && bins.fits_after(b, drop, add) {
                 return Some((drop.clone(), add.clone()));
@@ -1118,6 +1156,10 @@ pub const IMPROVE_TARGETS: usize = 16;
 /// Attempts (bins tried) per bin of the input in [`improve`]; bounds its running time since
 /// neutral moves may go on.
 pub const IMPROVE_ATTEMPTS_PER_BIN: usize = 20;
+/// Work budget of [`improve`]: candidate moves examined (each a fit test of one swap or
+/// insertion), plus the number of items per attempt for copying the bins. Deterministic; about
+/// 0.1 s in release builds.
+pub const IMPROVE_WORK: u64 = 5_000_000;
 /// Passes over the bins per attempt in [`improve`].
 pub const IMPROVE_PASSES: usize = 32;
 
@@ -1130,8 +1172,8 @@ pub const IMPROVE_PASSES: usize = 32;
 /// bin's fill, so the search cannot cycle). If the pool empties, the bin is gone and a new round
 /// starts; otherwise, if the swaps changed the pool and it still fits one bin, that state is
 /// kept (a neutral move: same bin count, fuller other bins), else the attempt is undone. Stops
-/// at the lower bound, when no target moves, or after [`IMPROVE_ATTEMPTS_PER_BIN`] x bins
-/// attempts.
+/// at the lower bound, when no target moves, after [`IMPROVE_ATTEMPTS_PER_BIN`] x bins
+/// attempts, or once [`IMPROVE_WORK`] candidate moves have been examined (whichever first).
 /// The result never has more bins than the input, and is deterministic.
 ///
 /// After the local search of Levine and Ducatelle, "Ant colony optimization and local search for
@@ -1146,7 +1188,8 @@ pub const IMPROVE_PASSES: usize = 32;
 ///
 /// # Complexity
 /// Per attempt O(passes x sum over bins of (s^2 q^2) d) for bins of `s` items and a pool of `q`
-/// items; at most `IMPROVE_TARGETS` attempts per removed bin.
+/// items; at most `IMPROVE_TARGETS` attempts per removed bin; in all at most O(IMPROVE_WORK x
+/// (s + q) d) whatever the input.
 ///
 /// # Errors
 /// [`Error::InvalidInstance`] when `p` is not a valid packing of `inst` (see [`validate`]).
@@ -1168,7 +1211,8 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
     let lb = lower_bound(inst);
     let mut bins = Bins::new(inst, p.bins.clone());
     let mut attempts = IMPROVE_ATTEMPTS_PER_BIN.saturating_mul(bins.items.len());
-    'rounds: while bins.items.len() > lb {
+    let mut work = IMPROVE_WORK;
+    'rounds: while bins.items.len() > lb && work > 0 {
         let mut order: Vec<(f64, usize)> =
             (0..bins.items.len()).map(|b| (bins.fill(b), b)).collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -1177,10 +1221,11 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
                 break 'rounds;
             }
             attempts -= 1;
+            work = work.saturating_sub(inst.len() as u64);
             let mut trial = bins.clone();
             let mut pool = trial.remove_bin(target);
             let mut before = pool.clone();
-            if empty_pool(&mut trial, &mut pool, IMPROVE_PASSES) {
+            if empty_pool(&mut trial, &mut pool, IMPROVE_PASSES, &mut work) {
                 bins = trial;
                 continue 'rounds;
             }
@@ -1199,11 +1244,13 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
     Ok(Packing::with_bound(inst, bins.items, lb))
 }
 
-/// The portfolio: every heuristic of [`Heuristic::ALL`], the fewest bins (ties by the order of
-/// `ALL`), then [`improve`].
+/// The portfolio with the default [`Budget`]: [`best_with`]`(inst, &Budget::default())`.
+///
+/// Bounded and deterministic: the heuristics, [`improve`] (at most [`IMPROVE_WORK`]) and
+/// [`Budget::DEFAULT_NODES`] nodes of bin completion.
 ///
 /// # Complexity
-/// The sum of the heuristics' (dominated by the O(n^2 d) bin-centric ones) plus [`improve`].
+/// As [`best_with`].
 ///
 /// # Example: consolidating onto the fewest hosts
 /// ```
@@ -1218,8 +1265,38 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
 /// # Ok::<(), agentsched::Error>(())
 /// ```
 pub fn best(inst: &VbpInstance) -> Packing {
+    best_with(inst, &Budget::default())
+}
+
+/// The portfolio: every heuristic of [`Heuristic::CONSTRUCTIVE`], the fewest bins (ties by that
+/// order), then [`improve`], then [`completion::bin_completion_from`] within `budget` (skipped
+/// when a heuristic already meets the lower bound).
+///
+/// # Arguments
+/// `inst`: the instance; `budget`: the bin completion's nodes, time limit and seed.
+///
+/// # Returns
+/// The packing; `lower_bound` is raised to the optimum when the search proved it, so `gap == 0`
+/// means proven optimal.
+///
+/// # Complexity
+/// The heuristics' O(n^2 d) (the bin-centric ones), plus [`improve`]'s bounded work, plus
+/// O(`budget.nodes` x d) for the search; `budget.time_limit` caps the search's wall time.
+///
+/// # Example: a time limit
+/// ```
+/// use agentsched::placement::completion::Budget;
+/// use agentsched::placement::vbp::{self, VbpInstance};
+/// use std::time::Duration;
+/// let inst = VbpInstance::new(vec![10], &[vec![5], vec![4], vec![4], vec![3], vec![2], vec![2]])?;
+/// let budget = Budget { time_limit: Some(Duration::from_millis(50)), ..Budget::default() };
+/// let p = vbp::best_with(&inst, &budget);
+/// assert_eq!((p.hosts(), p.gap), (2, 0.0));
+/// # Ok::<(), agentsched::Error>(())
+/// ```
+pub fn best_with(inst: &VbpInstance, budget: &Budget) -> Packing {
     let mut winner: Option<Packing> = None;
-    for h in Heuristic::ALL {
+    for h in Heuristic::CONSTRUCTIVE {
         let p = h.run(inst);
         if winner.as_ref().is_none_or(|w| p.hosts() < w.hosts()) {
             winner = Some(p);
@@ -1230,7 +1307,8 @@ pub fn best(inst: &VbpInstance) -> Packing {
     }
     let winner = winner.unwrap_or_else(|| Packing::from_bins(inst, Vec::new()));
     // the winner comes from a heuristic, so it is valid; keep it if somehow not
-    improve(inst, &winner).unwrap_or(winner)
+    let improved = improve(inst, &winner).unwrap_or(winner);
+    completion::bin_completion_from(inst, &improved, budget).unwrap_or(improved)
 }
 
 #[cfg(test)]
