@@ -374,11 +374,6 @@
 #define AGENTSCHED_BOUND_LAGRANGIAN 1
 
 /**
- * The default node budget: 1,000,000 nodes.
- */
-#define Budget_DEFAULT_NODES 1000000
-
-/**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
 enum agentsched_status

@@ -52,9 +52,10 @@ pub struct Budget {
     pub seed: u64,
 }
 
+/// The default node budget of [`Budget`]: 1,000,000 nodes.
+pub const DEFAULT_NODES: u64 = 1_000_000;
+
 impl Budget {
-    /// The default node budget: 1,000,000 nodes.
-    pub const DEFAULT_NODES: u64 = 1_000_000;
     /// A budget of `nodes` search nodes, no time limit, seed 0: fully deterministic.
     pub fn nodes(nodes: u64) -> Self {
         Self {
@@ -66,9 +67,9 @@ impl Budget {
 }
 
 impl Default for Budget {
-    /// [`Budget::DEFAULT_NODES`] nodes, no time limit, seed 0: deterministic.
+    /// [`DEFAULT_NODES`] nodes, no time limit, seed 0: deterministic.
     fn default() -> Self {
-        Self::nodes(Self::DEFAULT_NODES)
+        Self::nodes(DEFAULT_NODES)
     }
 }
 

@@ -1247,7 +1247,7 @@ pub fn improve(inst: &VbpInstance, p: &Packing) -> Result<Packing> {
 /// The portfolio with the default [`Budget`]: [`best_with`]`(inst, &Budget::default())`.
 ///
 /// Bounded and deterministic: the heuristics, [`improve`] (at most [`IMPROVE_WORK`]) and
-/// [`Budget::DEFAULT_NODES`] nodes of bin completion.
+/// [`DEFAULT_NODES`](crate::placement::completion::DEFAULT_NODES) nodes of bin completion.
 ///
 /// # Complexity
 /// As [`best_with`].
