@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The C side of the C ABI: exported symbols, the header as C11 and C++17, the C test suites
-# (dispatcher, batch mapping, task graphs, their fault tolerance and their list schedules) and the C quickstart against the static and the shared library,
+# (dispatcher, batch mapping, task graphs, their fault tolerance and their list schedules, vector bin packing) and the C quickstart against the static and the shared library,
 # plainly, under valgrind and under clang's AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # pkg-config file.
 #
@@ -72,8 +72,8 @@ step "exported symbols = include/agentsched.symbols" symbols
 covered() {
   local missing=0 s
   while read -r s; do
-    grep -q "\b$s(" tests/c/abi_test.c tests/c/mapping_test.c tests/c/dag_test.c tests/c/dag_fault_test.c tests/c/dag_schedule_test.c ||
-      { echo "not called by any of tests/c/{abi,mapping,dag,dag_fault,dag_schedule}_test.c: $s"; missing=1; }
+    grep -q "\b$s(" tests/c/abi_test.c tests/c/mapping_test.c tests/c/dag_test.c tests/c/dag_fault_test.c tests/c/dag_schedule_test.c tests/c/vbp_test.c ||
+      { echo "not called by any of tests/c/{abi,mapping,dag,dag_fault,dag_schedule,vbp}_test.c: $s"; missing=1; }
     grep -q "\b$s(" include/agentsched.h || { echo "not declared in include/agentsched.h: $s"; missing=1; }
   done <include/agentsched.symbols
   return $missing
@@ -103,7 +103,7 @@ header_cpp() {
 }
 step "header as C++17 (g++ -pedantic -Werror), linked and run" header_cpp
 
-for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test quickstart; do
+for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test vbp_test quickstart; do
   src=tests/c/$prog.c
   [[ $prog == quickstart ]] && src=examples/c/quickstart.c
   step "build $prog (static)" gcc "${CFLAGS[@]}" -g "$src" "${STATIC[@]}" -o "$work/${prog}_static"
@@ -116,7 +116,7 @@ not_linked_to_so() { ! readelf -d "$1" | grep -q 'libagentsched\.so'; }
 linked_to_so() { readelf -d "$1" | grep -q 'libagentsched\.so'; }
 link_kinds() {
   local prog
-  for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test quickstart; do
+  for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test vbp_test quickstart; do
     not_linked_to_so "$work/${prog}_static" && linked_to_so "$work/${prog}_shared" || return 1
   done
 }
@@ -125,7 +125,7 @@ step "static builds do not need libagentsched.so, shared ones do" link_kinds
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test quickstart; do
+for prog in abi_test mapping_test dag_test dag_fault_test dag_schedule_test vbp_test quickstart; do
   step "run $prog (static)" "$work/${prog}_static"
   step "run $prog (shared)" "$work/${prog}_shared"
   step "run $prog under valgrind (static)" "${VALGRIND[@]}" "$work/${prog}_static"

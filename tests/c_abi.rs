@@ -1,7 +1,8 @@
 //! The C ABI, from C: builds the C test suites (`tests/c/abi_test.c` for the dispatcher,
 //! `tests/c/mapping_test.c` for batch mapping, `tests/c/dag_test.c` for task graphs,
 //! `tests/c/dag_fault_test.c` for their fault-tolerant expectations,
-//! `tests/c/dag_schedule_test.c` for their list schedules), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
+//! `tests/c/dag_schedule_test.c` for their list schedules, `tests/c/vbp_test.c` for vector bin
+//! packing), the C quickstart (`examples/c/quickstart.c`) and the header (as C11, and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
 //!
@@ -159,12 +160,13 @@ fn build_c(cc: &str, src: &str, link: Link) -> PathBuf {
 }
 
 /// The C test suites; together they call every export.
-const SUITES: [&str; 5] = [
+const SUITES: [&str; 6] = [
     "tests/c/abi_test.c",
     "tests/c/mapping_test.c",
     "tests/c/dag_test.c",
     "tests/c/dag_fault_test.c",
     "tests/c/dag_schedule_test.c",
+    "tests/c/vbp_test.c",
 ];
 
 fn c_suite(test: &str, src: &str, link: Link) {
@@ -238,6 +240,16 @@ fn c_dag_schedule_suite_static() {
 #[test]
 fn c_dag_schedule_suite_shared() {
     c_suite("c_dag_schedule_suite_shared", SUITES[4], Link::Shared);
+}
+
+#[test]
+fn c_vbp_suite_static() {
+    c_suite("c_vbp_suite_static", SUITES[5], Link::Static);
+}
+
+#[test]
+fn c_vbp_suite_shared() {
+    c_suite("c_vbp_suite_shared", SUITES[5], Link::Shared);
 }
 
 #[test]

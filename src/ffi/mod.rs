@@ -19,11 +19,13 @@ mod explain;
 mod mapping;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
+mod placement;
 
 pub use dag::*;
 pub use dispatcher::*;
 pub use explain::*;
 pub use mapping::*;
+pub use placement::*;
 
 use crate::Error;
 use std::ffi::{CStr, c_char};
@@ -470,6 +472,7 @@ mod tests {
             include_str!("dispatcher.rs"),
             include_str!("explain.rs"),
             include_str!("mapping.rs"),
+            include_str!("placement/vbp.rs"),
         ];
         let mut exports = 0;
         for src in files {

@@ -149,6 +149,16 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dag_no_backup_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_completion_probability),
     reinterpret_cast<void (*)()>(&agentsched_dag_expected_makespan),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_instance_new),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_instance_free),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_heuristic),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_best),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_validate),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_bins),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_free),
 };
 
 int main() {

@@ -1,0 +1,5 @@
+//! Placement through the C ABI.
+
+mod vbp;
+
+pub use vbp::*;
