@@ -4,12 +4,14 @@
 //!   `ffd/10k/scan` (every open bin scanned per item), same run, same packing (checked before
 //!   timing): 10,000 2-D items, each dimension in [1, 60] of 100, into about 3,000 hosts. Target:
 //!   the tree version <= 1 ms.
-//! - `ffd/10k-1d/{tree,scan}`: the same in one dimension (sizes in [1, 60] of 100).
-//! - `improve/2k`: the improvement phase on FFD's packing of 2,000 such items (bounded by
-//!   `IMPROVE_WORK`).
 //! - `quality/*`: `best` (heuristics, improvement, bin completion with the default budget)
 //!   against FFD in the same run, on one Falkenauer triplet instance (t120), one uniform (u250)
 //!   and one 2-D instance of 200 items; the bins of each are printed first.
+//! - `ffd/10k-1d/{tree,scan}`: the same in one dimension (sizes in [1, 60] of 100);
+//!   `ffd/10k-1d/bound`: the Martello-Toth bound alone, which every packing carries.
+//! - `ffd/10k-3d/{tree,scan}`: 10,000 3-D items, each dimension in [1, 60] of 100.
+//! - `improve/2k`: the improvement phase on FFD's packing of 2,000 such items (bounded by
+//!   `IMPROVE_WORK`).
 //!
 //! Run with `cargo bench --bench placement_vbp -- --warm-up-time 1 --measurement-time 3`.
 
@@ -32,9 +34,13 @@ impl SplitMix64 {
 }
 
 fn instance(n: usize, seed: u64) -> VbpInstance {
+    instance_d(n, 2, seed)
+}
+
+fn instance_d(n: usize, d: usize, seed: u64) -> VbpInstance {
     let mut rng = SplitMix64(seed);
-    let demand: Vec<u64> = (0..2 * n).map(|_| 1 + rng.next_u64() % 60).collect();
-    VbpInstance::from_flat(vec![100, 100], demand).unwrap()
+    let demand: Vec<u64> = (0..d * n).map(|_| 1 + rng.next_u64() % 60).collect();
+    VbpInstance::from_flat(vec![100; d], demand).unwrap()
 }
 
 fn bench(c: &mut Criterion) {
@@ -69,6 +75,28 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("scan", |b| {
         b.iter(|| vbp::first_fit_decreasing_scan(black_box(&one), SizeMeasure::Sum))
+    });
+    // the part of either that is not first fit: the Martello-Toth bound every packing carries
+    g.bench_function("bound", |b| b.iter(|| vbp::lower_bound(black_box(&one))));
+    g.finish();
+
+    let three = instance_d(10_000, 3, 42);
+    let tree = vbp::first_fit_decreasing(&three, SizeMeasure::Sum);
+    assert_eq!(
+        tree,
+        vbp::first_fit_decreasing_scan(&three, SizeMeasure::Sum)
+    );
+    println!(
+        "ffd/10k-3d: {} hosts, lower bound {}",
+        tree.hosts(),
+        tree.lower_bound
+    );
+    let mut g = c.benchmark_group("ffd/10k-3d");
+    g.bench_function("tree", |b| {
+        b.iter(|| vbp::first_fit_decreasing(black_box(&three), SizeMeasure::Sum))
+    });
+    g.bench_function("scan", |b| {
+        b.iter(|| vbp::first_fit_decreasing_scan(black_box(&three), SizeMeasure::Sum))
     });
     g.finish();
 

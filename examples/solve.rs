@@ -18,6 +18,13 @@
 //!   `dag::lower_bound`. Every schedule is checked by `dag::validate` before it is printed.
 //!   `--gantt OUT.svg` draws each schedule as an SVG Gantt chart (`dag::gantt_svg`, critical path
 //!   and communication waits marked); with more than one schedule, `OUT-<instance>-<algorithm>.svg`.
+//! - Kind `vbp` (vector bin packing): `ffd`, `ffd-max`, `ffd-l2`, `bfd`, `bfd-max`, `bfd-l2`,
+//!   `dot-product`, `l2`, `mbs`, `bin-completion` (`placement::vbp::Heuristic::by_name`), `all` (one line each) or
+//!   `best` (the default): `placement::vbp::best_within`, the heuristics in turn while the time
+//!   limit lasts, then the improvement phase if time is left. `objective` is the number of bins,
+//!   `assignment` the bin of each item; each line adds `lower_bound` (`vbp::lower_bound`) and
+//!   `gap` (`(bins - bound) / bound`). Every packing is checked by `vbp::validate` before it is
+//!   printed.
 //! - `--time-limit-ms N` bounds one algorithm's run on one file (default 100 for `best`; the
 //!   heuristics finish in milliseconds). `--seed N` seeds the etc local search's perturbations.
 //! - Each line: `{"instance","algorithm","objective","elapsed_ns","assignment","lower_bound"}`;
@@ -28,6 +35,8 @@
 use agentsched::dag::{self, DagInstance, GanttOptions};
 use agentsched::mapping::search::{self, SearchOptions};
 use agentsched::mapping::{EtcMatrix, Mapping, bounds, heuristics, instance};
+use agentsched::placement::vbp::{self, Heuristic};
+use agentsched::placement::vbp_instance::{VbpFile, parse_vbp};
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -35,7 +44,8 @@ use std::time::{Duration, Instant};
 const USAGE: &str =
     "usage: solve [--algorithm NAME] [--time-limit-ms N] [--seed N] [--gantt OUT.svg] FILE...
 NAME (etc): olb, met, mct, min-min, max-min, duplex, sufferage, lpt, all, best (default)
-NAME (dag): heft, cpop, heft-lookahead, heft-ls, all, best (default)";
+NAME (dag): heft, cpop, heft-lookahead, heft-ls, all, best (default)
+NAME (vbp): ffd, ffd-max, ffd-l2, bfd, bfd-max, bfd-l2, dot-product, l2, mbs, bin-completion, all, best (default)";
 
 struct Options {
     algorithm: String,
@@ -61,6 +71,7 @@ fn run() -> Result<(), String> {
         matches!(name, "all" | "best")
             || heuristics::by_name(name).is_some()
             || dag::by_name(name).is_some()
+            || Heuristic::by_name(name).is_some()
     };
     if !known(&opts.algorithm) {
         return Err(format!("unknown algorithm `{}`\n{USAGE}", opts.algorithm));
@@ -88,6 +99,10 @@ fn run() -> Result<(), String> {
                 let instance = dag::parse_dag(text).map_err(|e| format!("{file}: {e}"))?;
                 solve_dag(file, &instance, &opts, single_chart)?;
             }
+            Some("vbp") => {
+                let instance = parse_vbp(text).map_err(|e| format!("{file}: {e}"))?;
+                solve_vbp(file, &instance, &opts)?;
+            }
             _ => solve_etc(file, text, &opts)?,
         }
     }
@@ -103,6 +118,7 @@ fn kind(text: &str) -> Option<&'static str> {
     match serde_json::from_str::<Kind>(text).ok()?.kind.as_deref() {
         Some("dag") => Some("dag"),
         Some("etc") => Some("etc"),
+        Some("vbp") => Some("vbp"),
         _ => None,
     }
 }
@@ -202,6 +218,44 @@ fn solve_dag(
             let svg = dag::gantt_svg(d, p, &schedule, &options).map_err(err)?;
             std::fs::write(&path, svg).map_err(|e| format!("{path}: {e}"))?;
         }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn solve_vbp(file: &str, f: &VbpFile, opts: &Options) -> Result<(), String> {
+    let algorithms: Vec<&str> = match opts.algorithm.as_str() {
+        "all" => Heuristic::NAMES.iter().map(|&(n, _)| n).collect(),
+        "best" => vec!["best"],
+        name if Heuristic::by_name(name).is_some() => vec![name],
+        other => {
+            return Err(format!(
+                "{file}: algorithm `{other}` does not apply to kind vbp"
+            ));
+        }
+    };
+    let inst = &f.instance;
+    for &algorithm in &algorithms {
+        let start = Instant::now();
+        let packing = match Heuristic::by_name(algorithm) {
+            Some(h) => h.run(inst),
+            None => {
+                let limit = Duration::from_millis(opts.time_limit_ms.unwrap_or(100));
+                vbp::best_within(inst, Some(limit))
+            }
+        };
+        let elapsed_ns = start.elapsed().as_nanos() as u64;
+        // The checker of FORMAT, before anything is printed.
+        let bins = vbp::validate(inst, &packing).map_err(|e| format!("{file}: {e}"))?;
+        let line = json!({
+            "instance": f.name,
+            "algorithm": algorithm,
+            "objective": bins,
+            "elapsed_ns": elapsed_ns,
+            "assignment": packing.assignment,
+            "lower_bound": packing.lower_bound,
+            "gap": packing.gap,
+        });
         println!("{line}");
     }
     Ok(())

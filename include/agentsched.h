@@ -614,6 +614,22 @@ typedef struct agentsched_task_graph agentsched_task_graph;
 typedef struct agentsched_times agentsched_times;
 
 /**
+ * A vector bin packing instance (opaque): a capacity vector (every entry > 0) and one demand
+ * vector per item, each within the capacity. Owned by the host from
+ * `agentsched_vbp_instance_new` until `agentsched_vbp_instance_free`. Immutable: it may be used
+ * from several threads at once, and moved between threads; packings do not borrow it.
+ */
+typedef struct agentsched_vbp_instance agentsched_vbp_instance;
+
+/**
+ * A packing of every item of an instance into bins (opaque): the bin count, the item -> bin
+ * assignment (bins numbered from 0) and the instance's lower bound. Owned by the host until
+ * `agentsched_vbp_packing_free`. Immutable: it may be read from several threads at once, and
+ * moved between threads.
+ */
+typedef struct agentsched_vbp_packing agentsched_vbp_packing;
+
+/**
  * A dispatcher's policy, filled by `agentsched_config_default` and then by the host.
  */
 typedef struct {
@@ -3417,6 +3433,119 @@ agentsched_status agentsched_hybrid_result_considered(const agentsched_hybrid_re
                                                       uint32_t *buf,
                                                       size_t cap,
                                                       size_t *out_len);
+
+/**
+ * Creates an instance: `capacity` holds `dims` capacities (each > 0), `demand` holds the items'
+ * demands in row-major order (`demand[i * dims + k]` is item `i`'s demand in dimension `k`), so
+ * `demand_len` is `items * dims` (0 for no items; `demand` may then be NULL). Both arrays are
+ * copied during the call. On OK `*out` receives a handle the host must free with
+ * `agentsched_vbp_instance_free`; on any other status `*out` is untouched.
+ *
+ * INVALID_CONFIG: `dims` is 0 or a capacity is 0. DIMENSION_MISMATCH: `demand_len` is not a
+ * multiple of `dims`. NEVER_FITS: an item's demand exceeds the capacity in some dimension (it
+ * fits no host). OVERFLOW: a dimension's demands sum past 2^64 - 1. NULL_POINTER: `out` is
+ * NULL, or an array is NULL with a non-zero length. INVALID_ARGUMENT: a length too large for
+ * memory.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, INVALID_CONFIG, DIMENSION_MISMATCH, NEVER_FITS,
+ * OVERFLOW, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_instance_new(const uint64_t *capacity,
+                                              size_t dims,
+                                              const uint64_t *demand,
+                                              size_t demand_len,
+                                              agentsched_vbp_instance **out);
+
+/**
+ * Frees an instance. NULL does nothing. The handle must not be used afterwards; packings made
+ * from it stay valid.
+ */
+void agentsched_vbp_instance_free(agentsched_vbp_instance *h);
+
+/**
+ * Runs one heuristic by name (NUL-terminated): `ffd`, `ffd-max`, `ffd-l2` (first-fit
+ * decreasing by the sum, max or L2 norm of the normalised demands), `bfd`, `bfd-max`, `bfd-l2`
+ * (best-fit decreasing), `dot-product`, `l2` (L2-norm gap), `mbs` (minimum bin slack). On OK
+ * `*out` receives a packing the host must free with `agentsched_vbp_packing_free`; otherwise
+ * `*out` is untouched.
+ *
+ * INVALID_ARGUMENT: an unknown name (or not UTF-8). NULL_POINTER: a NULL argument.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, PANIC. Thread-safe (the instance is immutable).
+ */
+agentsched_status agentsched_vbp_heuristic(const agentsched_vbp_instance *inst,
+                                           const char *name,
+                                           agentsched_vbp_packing **out);
+
+/**
+ * The portfolio: every heuristic in turn while `time_limit_ms` lasts (at least FFD; 0 means no
+ * limit), the fewest bins, then the improvement phase if time is left. The limit is checked
+ * between steps, so the call may overrun it by one step. On OK `*out` receives a packing the
+ * host must free with `agentsched_vbp_packing_free`; otherwise `*out` is untouched.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe (the instance is immutable).
+ */
+agentsched_status agentsched_vbp_best(const agentsched_vbp_instance *inst,
+                                      uint64_t time_limit_ms,
+                                      agentsched_vbp_packing **out);
+
+/**
+ * Writes the instance's lower bound on the number of bins to `*out`: the largest per-dimension
+ * `ceil(sum of demands / capacity)` (1 with any item, 0 without), and in one dimension also the
+ * Martello-Toth bound L2.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_lower_bound(const agentsched_vbp_instance *inst, size_t *out);
+
+/**
+ * Checks a host's assignment (`assignment[i]` is item `i`'s bin) against the instance: every
+ * bin from 0 to the largest used must hold an item, and no bin may exceed the capacity in any
+ * dimension. On OK `*out_bins` receives the number of bins; otherwise it is untouched.
+ *
+ * DIMENSION_MISMATCH: `len` differs from the item count. INVALID_ARGUMENT: a bin over the
+ * capacity, an empty bin below the largest, or a bin number of at least the item count (a
+ * packing never needs more bins than items). NULL_POINTER: a NULL argument (`assignment` may
+ * be NULL when `len` is 0).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_validate(const agentsched_vbp_instance *inst,
+                                          const size_t *assignment,
+                                          size_t len,
+                                          size_t *out_bins);
+
+/**
+ * Writes the packing's number of bins to `*out`.
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_packing_bins(const agentsched_vbp_packing *p, size_t *out);
+
+/**
+ * Writes the instance's lower bound, as computed with the packing, to `*out` (see
+ * `agentsched_vbp_lower_bound`).
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_packing_lower_bound(const agentsched_vbp_packing *p, size_t *out);
+
+/**
+ * Copies the assignment (item `i`'s bin, one entry per item, bins from 0) into `buf`.
+ * `*out_len` receives the item count, also on BUFFER_TOO_SMALL (then `buf` is untouched;
+ * `buf` may be NULL with `cap` 0 to ask for the size).
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_vbp_packing_assignment(const agentsched_vbp_packing *p,
+                                                    size_t *buf,
+                                                    size_t cap,
+                                                    size_t *out_len);
+
+/**
+ * Frees a packing. NULL does nothing. The handle must not be used afterwards.
+ */
+void agentsched_vbp_packing_free(agentsched_vbp_packing *p);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,7 +3,8 @@
 //! `tests/c/dag_fault_test.c` for their fault-tolerant expectations,
 //! `tests/c/dag_schedule_test.c` for their list schedules, `tests/c/consolidate_test.c` for
 //! consolidation plans, `tests/c/fair_test.c` for fair sharing, `tests/c/hybrid_test.c` for
-//! hybrid-cloud placement, `tests/c/cover_test.c` for renting nodes), the C quickstart (`examples/c/quickstart.c`) and the header (as C11,
+//! hybrid-cloud placement, `tests/c/cover_test.c` for renting nodes, `tests/c/vbp_test.c` for vector bin
+//! packing), the C quickstart (`examples/c/quickstart.c`) and the header (as C11,
 //! and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
@@ -172,6 +173,7 @@ const SUITES: &[&str] = &[
     "tests/c/fair_test.c",
     "tests/c/hybrid_test.c",
     "tests/c/cover_test.c",
+    "tests/c/vbp_test.c",
 ];
 
 fn c_suite(test: &str, src: &str, link: Link) {
@@ -325,6 +327,16 @@ fn c_cover_suite_static() {
 #[test]
 fn c_cover_suite_shared() {
     c_suite("c_cover_suite_shared", "tests/c/cover_test.c", Link::Shared);
+}
+
+#[test]
+fn c_vbp_suite_static() {
+    c_suite("c_vbp_suite_static", "tests/c/vbp_test.c", Link::Static);
+}
+
+#[test]
+fn c_vbp_suite_shared() {
+    c_suite("c_vbp_suite_shared", "tests/c/vbp_test.c", Link::Shared);
 }
 
 #[test]

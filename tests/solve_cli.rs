@@ -413,3 +413,184 @@ fn dag_errors_exit_2_naming_the_problem() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// kind vbp
+// ---------------------------------------------------------------------------------------------
+
+fn vbp_data(name: &str) -> String {
+    Path::new(ROOT)
+        .join("tests/testdata/vbp")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The instance's capacity and items, read with serde_json alone.
+fn load_vbp(path: &str) -> (Vec<u64>, Vec<Vec<u64>>) {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    (
+        serde_json::from_value(v["capacity"].clone()).unwrap(),
+        serde_json::from_value(v["items"].clone()).unwrap(),
+    )
+}
+
+/// Checks one vbp result line from the JSON alone: every item in exactly one bin (the
+/// assignment has one entry per item), no bin over the capacity in any dimension, the
+/// objective the number of distinct bins used, and the per-dimension volume bound (recomputed
+/// here) <= lower_bound <= objective. Returns (algorithm, objective).
+fn check_vbp_line(line: &str, capacity: &[u64], items: &[Vec<u64>]) -> (String, u64) {
+    let v: Value = serde_json::from_str(line).expect("one JSON object per line");
+    for field in [
+        "instance",
+        "algorithm",
+        "objective",
+        "elapsed_ns",
+        "assignment",
+        "lower_bound",
+        "gap",
+    ] {
+        assert!(v.get(field).is_some(), "missing `{field}` in {line}");
+    }
+    let assignment: Vec<usize> = serde_json::from_value(v["assignment"].clone()).unwrap();
+    assert_eq!(assignment.len(), items.len(), "one bin per item");
+    let mut load: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+    for (i, &b) in assignment.iter().enumerate() {
+        let l = load.entry(b).or_insert_with(|| vec![0; capacity.len()]);
+        for (k, (l, &x)) in l.iter_mut().zip(&items[i]).enumerate() {
+            *l += x;
+            assert!(
+                *l <= capacity[k],
+                "bin {b} over capacity in dimension {k}: {line}"
+            );
+        }
+    }
+    let objective = v["objective"].as_u64().expect("an integer bin count");
+    assert_eq!(objective, load.len() as u64, "objective = bins used");
+    let volume = (0..capacity.len())
+        .map(|k| {
+            items
+                .iter()
+                .map(|x| x[k])
+                .sum::<u64>()
+                .div_ceil(capacity[k])
+        })
+        .max()
+        .unwrap();
+    let bound = v["lower_bound"].as_u64().unwrap();
+    assert!(
+        volume <= bound && bound <= objective,
+        "{volume} <= {bound} <= {objective}"
+    );
+    let gap = v["gap"].as_f64().unwrap();
+    let want = (objective as f64 - bound as f64) / bound as f64;
+    assert!((gap - want).abs() < 1e-9, "gap {gap} vs {want}");
+    (v["algorithm"].as_str().unwrap().to_string(), objective)
+}
+
+#[test]
+fn vbp_all_and_best_print_checked_packings() {
+    let names = [
+        "ffd",
+        "ffd-max",
+        "ffd-l2",
+        "bfd",
+        "bfd-max",
+        "bfd-l2",
+        "dot-product",
+        "l2",
+        "mbs",
+        "bin-completion",
+    ];
+    for file in ["triplets-30-0.json", "cpu-mem-60-0.json"] {
+        let path = vbp_data(file);
+        let (capacity, items) = load_vbp(&path);
+        let out = run(&["--algorithm", "all", &path]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let results: Vec<(String, u64)> = text
+            .lines()
+            .map(|l| check_vbp_line(l, &capacity, &items))
+            .collect();
+        let printed: Vec<&str> = results.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(printed, names, "{file}");
+        let heuristics_best = results.iter().map(|&(_, o)| o).min().unwrap();
+        // best is the default; with time for every heuristic it is at least as good as each
+        let out = run(&["--time-limit-ms", "5000", &path]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1);
+        let (algorithm, best) = check_vbp_line(lines[0], &capacity, &items);
+        assert_eq!(algorithm, "best");
+        assert!(
+            best <= heuristics_best,
+            "{file}: best {best} > {heuristics_best}"
+        );
+        if file.starts_with("triplets") {
+            // Falkenauer's construction: 30 items in [250, 500) of 1000, optimum 10
+            assert!(best >= 10);
+        }
+        // one heuristic by name
+        let out = run(&["--algorithm", "dot-product", &path]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            check_vbp_line(text.trim(), &capacity, &items).0,
+            "dot-product"
+        );
+    }
+}
+
+#[test]
+fn vbp_bad_instances_name_the_problem_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("agentsched-solve-vbp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let head = r#""format":"agentsched-bench/1","kind":"vbp","name":"x""#;
+    let cases = [
+        // an item larger than a host
+        (
+            r#""capacity":[10,10],"items":[[1,2],[11,0]]"#,
+            "items[1][0]",
+        ),
+        // dimension mismatch
+        (r#""capacity":[10,10],"items":[[1,2,3]]"#, "items[0]"),
+        // zero capacity
+        (r#""capacity":[10,0],"items":[[1,0]]"#, "capacity[1]"),
+        (r#""capacity":[],"items":[]"#, "capacity"),
+        (r#""capacity":[10],"items":[[-1]]"#, "items[0][0]"),
+        (r#""capacity":[10],"items":[[1.5]]"#, "items[0][0]"),
+        (r#""capacity":[10]"#, "items"),
+        (
+            r#""capacity":[18446744073709551615],"items":[[18446744073709551615],[1]]"#,
+            "overflow",
+        ),
+    ];
+    for (i, (body, field)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad{i}.json"));
+        std::fs::write(&path, format!("{{{head},{body}}}")).unwrap();
+        for algorithm in ["best", "ffd", "all"] {
+            let out = run(&["--algorithm", algorithm, path.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+            assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
+            assert!(
+                err.contains(field),
+                "case {i}: `{err}` should name `{field}`"
+            );
+            assert!(!err.contains("panicked"), "case {i}: {err}");
+            assert!(out.stdout.is_empty(), "case {i}");
+        }
+    }
+    // an algorithm of another kind
+    let out = run(&["--algorithm", "heft", &vbp_data("triplets-30-0.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to kind vbp"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,12 +1,16 @@
-//! Arbitrary bytes as an `agentsched-bench/1` instance, read as kind `etc` and as kind `dag`:
+//! Arbitrary bytes as an `agentsched-bench/1` instance, read as kind `etc`, `vbp` and `dag`:
 //! the readers never panic, and what they accept is valid. An `etc` matrix maps consistently
-//! under every heuristic; a `dag` instance writes back to the same instance, and its serial
-//! schedule (every task on agent 0 in topological order) validates, explains itself and draws.
+//! under every heuristic; a `vbp` instance packs validly with first-fit decreasing (every
+//! measure, the index agreeing with the scan); a `dag` instance writes back to the same
+//! instance, and its serial schedule (every task on agent 0 in topological order) validates,
+//! explains itself and draws.
 #![no_main]
 
 use agentsched::dag::instance::{parse_dag, write_dag};
 use agentsched::dag::{Schedule, Slot, gantt_svg, schedule_critical_path, validate};
 use agentsched::mapping::{Mapping, heuristics, instance::parse_etc};
+use agentsched::placement::vbp::{self, SizeMeasure};
+use agentsched::placement::vbp_instance::parse_vbp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,6 +23,17 @@ fuzz_target!(|data: &[u8]| {
                 let m = h(&i.etc);
                 let again = Mapping::from_assignment(&i.etc, m.assignment.clone()).unwrap();
                 assert_eq!(again.makespan, m.makespan);
+            }
+        }
+    }
+    if let Ok(f) = parse_vbp(text) {
+        let inst = &f.instance;
+        if inst.len().saturating_mul(inst.dims()) <= 1 << 14 {
+            for m in [SizeMeasure::Sum, SizeMeasure::Max, SizeMeasure::L2] {
+                let p = vbp::first_fit_decreasing(inst, m);
+                assert_eq!(vbp::validate(inst, &p), Ok(p.hosts()));
+                assert!(p.lower_bound <= p.hosts());
+                assert_eq!(p, vbp::first_fit_decreasing_scan(inst, m));
             }
         }
     }

@@ -482,6 +482,7 @@ mod tests {
             include_str!("placement/fair.rs"),
             include_str!("placement/hybrid.rs"),
             include_str!("placement/cover.rs"),
+            include_str!("placement/vbp.rs"),
         ];
         let mut exports = 0;
         for src in files {

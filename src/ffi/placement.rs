@@ -4,8 +4,10 @@ mod consolidate;
 mod cover;
 mod fair;
 mod hybrid;
+mod vbp;
 
 pub use consolidate::*;
 pub use cover::*;
 pub use fair::*;
 pub use hybrid::*;
+pub use vbp::*;

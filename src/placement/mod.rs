@@ -2,7 +2,8 @@
 //!
 //! - [`vbp`]: vector bin packing (consolidation onto identical hosts): first-fit decreasing on an
 //!   index over host free space, best-fit, the bin-centric heuristics of Panigrahy et al. (2011),
-//!   an improvement phase and lower bounds with every result's gap.
+//!   an improvement phase and lower bounds with every result's gap;
+//!   [`vbp_instance`] reads benchmark files of kind `vbp`.
 //! - [`consolidate`]: consolidation plans for a running placement: which hosts to empty and an
 //!   ordered list of migrations that keeps every capacity at every step, pinned items and a budget.
 //! - [`completion`]: bin completion, a bounded exact search (Korf 2003) with a large
@@ -25,3 +26,4 @@ pub mod fair;
 pub mod hybrid;
 pub mod lp;
 pub mod vbp;
+pub mod vbp_instance;

@@ -190,6 +190,16 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_hybrid_result_considered),
     reinterpret_cast<void (*)()>(&agentsched_cover_exact),
     reinterpret_cast<void (*)()>(&agentsched_cover_heuristic),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_instance_new),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_instance_free),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_heuristic),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_best),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_validate),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_bins),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_lower_bound),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_assignment),
+    reinterpret_cast<void (*)()>(&agentsched_vbp_packing_free),
 };
 
 int main() {
