@@ -71,7 +71,8 @@ static size_t check_packing(agentsched_vbp_packing *p, const agentsched_vbp_inst
   CHECK(volume_bound(cap, d, dem, n) <= bound);
   CHECK(bound <= bins);
   EXPECT(agentsched_vbp_lower_bound(inst, &lb), OK);
-  CHECK(lb == bound);
+  /* a search that proves its optimum raises the packing's bound above the instance's */
+  CHECK(lb <= bound);
   /* bins are numbered densely from 0, so the library's validator accepts the assignment */
   EXPECT(agentsched_vbp_validate(inst, a, n, &vbins), OK);
   CHECK(vbins == bins);

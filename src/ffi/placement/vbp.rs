@@ -246,8 +246,9 @@ pub unsafe extern "C" fn agentsched_vbp_packing_bins(
     })
 }
 
-/// Writes the instance's lower bound, as computed with the packing, to `*out` (see
-/// `agentsched_vbp_lower_bound`).
+/// Writes the packing's lower bound on the optimum to `*out`: the instance's bound (see
+/// `agentsched_vbp_lower_bound`), or more when the search that produced the packing proved that
+/// fewer bins are impossible (bin completion, `best`); equal to the bins when proven optimal.
 ///
 /// Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
 #[unsafe(no_mangle)]
