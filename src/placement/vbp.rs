@@ -348,13 +348,19 @@ pub fn lower_bound_l2(sizes: &[u64], capacity: u64) -> Result<usize> {
     if sizes.is_empty() {
         return Ok(0);
     }
-    let c = u128::from(capacity);
     let mut w: Vec<u64> = sizes.to_vec();
     w.sort_unstable();
+    Ok(l2_of_sorted(&w, capacity))
+}
+
+/// [`lower_bound_l2`] of sizes already in increasing order, each `<= capacity`, `capacity > 0`,
+/// at least one size.
+fn l2_of_sorted(w: &[u64], capacity: u64) -> usize {
+    let c = u128::from(capacity);
     // prefix[j] = sum of the j smallest sizes (u128: no overflow whatever the sizes)
     let mut prefix = Vec::with_capacity(w.len() + 1);
     prefix.push(0u128);
-    for &x in &w {
+    for &x in w {
         let last = prefix[prefix.len() - 1];
         prefix.push(last + u128::from(x));
     }
@@ -384,7 +390,7 @@ pub fn lower_bound_l2(sizes: &[u64], capacity: u64) -> Result<usize> {
         };
         best = best.max(n1 + n2 + extra);
     }
-    Ok(best as usize)
+    best as usize
 }
 
 /// The best lower bound that applies: [`lower_bound_l1`], and in one dimension also
@@ -605,8 +611,13 @@ impl FitIndex for MaxTree {
     }
 
     fn take(&mut self, b: usize, x: &[u64]) {
+        let old = self.res[b];
         self.res[b] -= x[0];
         let mut v = self.leaves + b / LEAF_BINS;
+        // a bin below its leaf's maximum cannot lower it: skip the 16-bin rescan
+        if old < self.node[v] || x[0] == 0 {
+            return;
+        }
         let m = self.leaf_max(b / LEAF_BINS);
         if self.node[v] == m {
             return;
@@ -777,13 +788,28 @@ impl<const D: usize> FitIndex for VecTree<D> {
 
     fn take(&mut self, b: usize, x: &[u64]) {
         let d = self.dims();
-        take(&mut self.res[b * d..(b + 1) * d], &x[..d]);
-        self.update(b);
+        let s = d + 1;
+        let v = self.leaves + b / LEAF_BINS;
+        let r = &mut self.res[b * d..(b + 1) * d];
+        let entry = &self.node[v * s..(v + 1) * s];
+        // the leaf's keys only change when this bin held one of them (residuals only shrink)
+        let mut held = r.iter().fold(0u64, |a, &y| a.saturating_add(y)) == entry[d];
+        for k in 0..d {
+            held |= r[k] == entry[k] && x[k] != 0;
+        }
+        take(r, &x[..d]);
+        if held {
+            self.update(b);
+        }
     }
 }
 
 /// First fit over `order` on an index; the bins list their items in placement order.
-fn first_fit_with(inst: &VbpInstance, order: &[usize], mut index: impl FitIndex) -> Packing {
+fn first_fit_with(
+    inst: &VbpInstance,
+    order: &[usize],
+    mut index: impl FitIndex,
+) -> Vec<Vec<usize>> {
     let mut bin_of = vec![0usize; inst.len()];
     let mut count: Vec<usize> = Vec::new();
     for &i in order {
@@ -803,7 +829,7 @@ fn first_fit_with(inst: &VbpInstance, order: &[usize], mut index: impl FitIndex)
     for &i in order {
         bins[bin_of[i]].push(i);
     }
-    Packing::from_bins(inst, bins)
+    bins
 }
 
 /// First-fit decreasing on an index over the bins' free space.
@@ -844,10 +870,32 @@ fn first_fit_with(inst: &VbpInstance, order: &[usize], mut index: impl FitIndex)
 pub fn first_fit_decreasing(inst: &VbpInstance, measure: SizeMeasure) -> Packing {
     let order = ffd_order(inst, measure);
     match inst.dims() {
-        1 => first_fit_with(inst, &order, MaxTree::new(inst.capacity[0])),
-        2 => first_fit_with(inst, &order, VecTree::<2>::new(&inst.capacity)),
-        3 => first_fit_with(inst, &order, VecTree::<3>::new(&inst.capacity)),
-        _ => first_fit_with(inst, &order, VecTree::<0>::new(&inst.capacity)),
+        1 => {
+            let bins = first_fit_with(inst, &order, MaxTree::new(inst.capacity[0]));
+            if inst.is_empty() {
+                return Packing::with_bound(inst, bins, 0);
+            }
+            // The FFD order is by decreasing size (up to float ties), so the bound's sort is
+            // mostly done: reverse it, and sort only if a float tie broke the order.
+            let mut w: Vec<u64> = order.iter().rev().map(|&i| inst.demand[i]).collect();
+            if !w.is_sorted() {
+                w.sort_unstable();
+            }
+            let lb = lower_bound_l1(inst).max(l2_of_sorted(&w, inst.capacity[0]));
+            Packing::with_bound(inst, bins, lb)
+        }
+        2 => Packing::from_bins(
+            inst,
+            first_fit_with(inst, &order, VecTree::<2>::new(&inst.capacity)),
+        ),
+        3 => Packing::from_bins(
+            inst,
+            first_fit_with(inst, &order, VecTree::<3>::new(&inst.capacity)),
+        ),
+        _ => Packing::from_bins(
+            inst,
+            first_fit_with(inst, &order, VecTree::<0>::new(&inst.capacity)),
+        ),
     }
 }
 
