@@ -18,6 +18,11 @@
 //! same exact search (the least-filled ones and a few random others), into one bin fewer, or
 //! into as many when that concentrates the waste.
 //!
+//! In one dimension the search runs on a histogram of the distinct sizes (counts per size): a
+//! bin's completions are multisets over distinct sizes, so equal items never give duplicate
+//! branches; the fail-first counts share one suffix-sum table per node; when at most one more
+//! item fits, only the largest one that fits is tried (a smaller one is dominated by it).
+//!
 //! R. E. Korf, "A new algorithm for optimal bin packing", AAAI 2002, and "An improved algorithm
 //! for optimal bin packing", IJCAI 2003 (bin completion, dominance); the waste budget as in
 //! K. Fleszar and C. Charalambous, "Average-weight-controlled bin-oriented heuristics for the
@@ -619,7 +624,8 @@ impl Search1 {
         rng: Option<SplitMix64>,
     ) -> Self {
         let cap = inst.capacity()[0];
-        let (mut size, mut cnt, mut pos, mut zeros) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut size, mut cnt, mut pos, mut zeros) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut sum = 0u128;
         // `order` is by decreasing size in one dimension, so equal sizes are adjacent
         for (p, &i) in order.iter().enumerate() {
@@ -710,17 +716,12 @@ impl Search1 {
 
     /// The completions of a bin holding one item of size index `p`, at most `limit` of them
     /// (the residual and the parts after the pivot).
-    fn enumerate(&mut self, p: usize, limit: usize) -> Vec<(Vec<(usize, u64)>, u64)> {
+    fn enumerate(&mut self, p: usize, limit: usize, suf: &[u128]) -> Vec<(Vec<(usize, u64)>, u64)> {
         self.cnt[p] -= 1;
-        let m = self.size.len();
-        let mut suf = vec![0u128; m + 1];
-        for j in (0..m).rev() {
-            suf[j] = suf[j + 1] + u128::from(self.size[j]) * u128::from(self.cnt[j]);
-        }
-        self.charge(1 + m as u64 / 32);
         let mut e = Enum1 {
             s: self,
-            suf: &suf,
+            suf,
+            pivot: p,
             chosen: Vec::new(),
             out: Vec::new(),
             limit,
@@ -738,13 +739,20 @@ impl Search1 {
         let Some(largest) = self.cnt.iter().position(|&c| c > 0) else {
             return Vec::new();
         };
+        let m = self.size.len();
+        // suffix sums of the remaining sizes, shared by every pivot's enumeration
+        let mut suf = vec![0u128; m + 1];
+        for j in (0..m).rev() {
+            suf[j] = suf[j + 1] + u128::from(self.size[j]) * u128::from(self.cnt[j]);
+        }
+        self.charge(1 + m as u64 / 32);
         let mut first = largest;
         let mut fewest = usize::MAX;
-        for p in largest..self.size.len() {
+        for p in largest..m {
             if self.cnt[p] == 0 {
                 continue;
             }
-            let count = self.enumerate(p, FAIL_FIRST_LIMIT).len();
+            let count = self.enumerate(p, FAIL_FIRST_LIMIT, &suf).len();
             if self.stopped {
                 return Vec::new();
             }
@@ -756,7 +764,7 @@ impl Search1 {
                 }
             }
         }
-        let found = self.enumerate(first, usize::MAX);
+        let found = self.enumerate(first, usize::MAX, &suf);
         let mut keyed: Vec<(u64, u64, Completion1)> = found
             .into_iter()
             .map(|(rest, residual)| {
@@ -867,14 +875,26 @@ const FAIL_FIRST_LIMIT: usize = 2;
 /// The depth-first enumeration of one bin's completions over the histogram.
 struct Enum1<'s, 'c> {
     s: &'s mut Search1,
-    /// `suf[j]` = total size of the remaining items of size index `j` and beyond.
+    /// `suf[j]` = total size of the remaining items of size index `j` and beyond, the pivot
+    /// included (see [`Enum1::suf`]).
     suf: &'c [u128],
+    pivot: usize,
     chosen: Vec<(usize, u64)>,
     out: Vec<(Vec<(usize, u64)>, u64)>,
     limit: usize,
 }
 
 impl Enum1<'_, '_> {
+    /// Total size of the remaining items of size index `j` and beyond, the pivot excluded.
+    fn suf(&self, j: usize) -> u128 {
+        let pivot = if j <= self.pivot {
+            u128::from(self.s.size[self.pivot])
+        } else {
+            0
+        };
+        self.suf[j] - pivot
+    }
+
     /// Copies of size index `j` not in the bin.
     fn spare(&self, j: usize) -> u64 {
         let used = self
@@ -915,7 +935,10 @@ impl Enum1<'_, '_> {
         let m = self.s.size.len();
         let w = self.s.waste_left;
         // the smallest remaining size at `i` or beyond
-        let smallest = (i..m).rev().find(|&j| self.s.cnt[j] > 0).map_or(u64::MAX, |j| self.s.size[j]);
+        let smallest = (i..m)
+            .rev()
+            .find(|&j| self.s.cnt[j] > 0)
+            .map_or(u64::MAX, |j| self.s.size[j]);
         if u128::from(r) <= w && r < below && r < smallest && self.undominated(r) {
             self.out.push((self.chosen.clone(), r));
             if self.out.len() >= self.limit {
@@ -923,6 +946,8 @@ impl Enum1<'_, '_> {
             }
         }
         let start = i + self.s.size[i.min(m)..].partition_point(|&x| x > r);
+        // at most one more item fits
+        let one_more = u128::from(r) < 2 * u128::from(smallest);
         let mut below = below;
         for j in start..m {
             let c = self.s.cnt[j];
@@ -931,14 +956,14 @@ impl Enum1<'_, '_> {
             }
             let rr = u128::from(r);
             // the rest together cannot bring the residual below `below`, or within the waste
-            if rr >= u128::from(below) + self.suf[j] || rr > w + self.suf[j] {
+            if rr >= u128::from(below) + self.suf(j) || rr > w + self.suf(j) {
                 return;
             }
             let x = self.s.size[j];
             let most = c.min(r / x);
             for t in (1..=most).rev() {
                 let after = r - t * x;
-                if u128::from(after) > w + self.suf[j + 1] {
+                if u128::from(after) > w + self.suf(j + 1) {
                     break; // fewer copies leave even more
                 }
                 self.chosen.push((j, t));
@@ -947,6 +972,10 @@ impl Enum1<'_, '_> {
                 if self.s.stopped || self.out.len() >= self.limit {
                     return;
                 }
+            }
+            if one_more {
+                // a smaller last item would be dominated by this one (it fits instead)
+                return;
             }
             below = x;
         }
