@@ -18,6 +18,11 @@
 //! same exact search (the least-filled ones and a few random others), into one bin fewer, or
 //! into as many when that concentrates the waste.
 //!
+//! In one dimension the search runs on a histogram of the distinct sizes (counts per size): a
+//! bin's completions are multisets over distinct sizes, so equal items never give duplicate
+//! branches; the fail-first counts share one suffix-sum table per node; when at most one more
+//! item fits, only the largest one that fits is tried (a smaller one is dominated by it).
+//!
 //! R. E. Korf, "A new algorithm for optimal bin packing", AAAI 2002, and "An improved algorithm
 //! for optimal bin packing", IJCAI 2003 (bin completion, dominance); the waste budget as in
 //! K. Fleszar and C. Charalambous, "Average-weight-controlled bin-oriented heuristics for the
@@ -578,6 +583,427 @@ impl Enumerate<'_, '_, '_> {
     }
 }
 
+/// A 1-D completion: `(size index, multiplicity)` pairs by increasing index (decreasing size),
+/// the pivot's size included, and the bin's residual.
+struct Completion1 {
+    parts: Vec<(usize, u64)>,
+    residual: u64,
+}
+
+/// The one-dimensional search, on a histogram of the distinct positive sizes: a bin's
+/// completions are multisets over the distinct sizes (no duplicate combinations of equal
+/// items), and the counts, the maximality and dominance tests and the bounds cost O(distinct
+/// sizes) rather than O(items). Zero sizes are left out and join the first bin at the end.
+struct Search1 {
+    cap: u64,
+    /// Distinct positive sizes, decreasing.
+    size: Vec<u64>,
+    /// Remaining items per size.
+    cnt: Vec<u64>,
+    /// Search positions per size (popped when a solution is rebuilt).
+    pos: Vec<Vec<usize>>,
+    zeros: Vec<usize>,
+    remaining: u64,
+    waste_left: u128,
+    bins_left: usize,
+    nodes: u64,
+    deadline: Option<Instant>,
+    ticks: u64,
+    stopped: bool,
+    truncated: bool,
+    rng: Option<SplitMix64>,
+}
+
+impl Search1 {
+    fn new(
+        inst: &VbpInstance,
+        order: &[usize],
+        k: usize,
+        nodes: u64,
+        deadline: Option<Instant>,
+        rng: Option<SplitMix64>,
+    ) -> Self {
+        let cap = inst.capacity()[0];
+        let (mut size, mut cnt, mut pos, mut zeros) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut sum = 0u128;
+        // `order` is by decreasing size in one dimension, so equal sizes are adjacent
+        for (p, &i) in order.iter().enumerate() {
+            let x = inst.demand(i)[0];
+            sum += u128::from(x);
+            if x == 0 {
+                zeros.push(p);
+            } else if size.last() == Some(&x) {
+                if let (Some(c), Some(l)) = (cnt.last_mut(), pos.last_mut()) {
+                    *c += 1;
+                    Vec::push(l, p);
+                }
+            } else {
+                size.push(x);
+                cnt.push(1);
+                pos.push(vec![p]);
+            }
+        }
+        let remaining = cnt.iter().sum();
+        Self {
+            cap,
+            size,
+            cnt,
+            pos,
+            zeros,
+            remaining,
+            waste_left: (k as u128 * u128::from(cap)).saturating_sub(sum),
+            bins_left: k,
+            nodes,
+            deadline,
+            ticks: 0,
+            stopped: false,
+            truncated: false,
+            rng,
+        }
+    }
+
+    /// Counts `units` nodes of work; false once the budget or the time is spent.
+    fn charge(&mut self, units: u64) -> bool {
+        if self.stopped {
+            return false;
+        }
+        if self.nodes < units {
+            self.nodes = 0;
+            self.stopped = true;
+            return false;
+        }
+        self.nodes -= units;
+        let before = self.ticks;
+        self.ticks += units;
+        if self.ticks / 1024 != before / 1024 && self.deadline.is_some_and(|t| Instant::now() >= t)
+        {
+            self.stopped = true;
+            return false;
+        }
+        true
+    }
+
+    /// Martello–Toth L2 of the remaining items, from the histogram.
+    fn remaining_bound(&mut self) -> usize {
+        let sizes: Vec<u64> = self
+            .size
+            .iter()
+            .zip(&self.cnt)
+            .flat_map(|(&s, &c)| std::iter::repeat_n(s, c as usize))
+            .collect();
+        self.charge(1 + sizes.len() as u64 / 32);
+        vbp::lower_bound_l2(&sizes, self.cap).unwrap_or(0)
+    }
+
+    fn apply(&mut self, c: &Completion1) {
+        for &(j, t) in &c.parts {
+            self.cnt[j] -= t;
+            self.remaining -= t;
+        }
+        self.waste_left -= u128::from(c.residual);
+        self.bins_left -= 1;
+    }
+
+    fn undo(&mut self, c: &Completion1) {
+        for &(j, t) in &c.parts {
+            self.cnt[j] += t;
+            self.remaining += t;
+        }
+        self.waste_left += u128::from(c.residual);
+        self.bins_left += 1;
+    }
+
+    /// The completions of a bin holding one item of size index `p`, at most `limit` of them
+    /// (the residual and the parts after the pivot).
+    fn enumerate(&mut self, p: usize, limit: usize, suf: &[u128]) -> Vec<(Vec<(usize, u64)>, u64)> {
+        self.cnt[p] -= 1;
+        let mut e = Enum1 {
+            s: self,
+            suf,
+            pivot: p,
+            chosen: Vec::new(),
+            out: Vec::new(),
+            limit,
+        };
+        let r = e.s.cap - e.s.size[p];
+        e.go(0, r, u64::MAX);
+        let out = e.out;
+        self.cnt[p] += 1;
+        out
+    }
+
+    /// The bin to open next and its completions, fullest first: fail first (the size with
+    /// fewer than two completions, none being a dead end), else the largest remaining size.
+    fn completions(&mut self) -> Vec<Completion1> {
+        let Some(largest) = self.cnt.iter().position(|&c| c > 0) else {
+            return Vec::new();
+        };
+        let m = self.size.len();
+        // suffix sums of the remaining sizes, shared by every pivot's enumeration
+        let mut suf = vec![0u128; m + 1];
+        for j in (0..m).rev() {
+            suf[j] = suf[j + 1] + u128::from(self.size[j]) * u128::from(self.cnt[j]);
+        }
+        self.charge(1 + m as u64 / 32);
+        let mut first = largest;
+        let mut fewest = usize::MAX;
+        for p in largest..m {
+            if self.cnt[p] == 0 {
+                continue;
+            }
+            let count = self.enumerate(p, FAIL_FIRST_LIMIT, &suf).len();
+            if self.stopped {
+                return Vec::new();
+            }
+            if count < fewest && count < FAIL_FIRST_LIMIT {
+                fewest = count;
+                first = p;
+                if count == 0 {
+                    return Vec::new();
+                }
+            }
+        }
+        let found = self.enumerate(first, usize::MAX, &suf);
+        let mut keyed: Vec<(u64, u64, Completion1)> = found
+            .into_iter()
+            .map(|(rest, residual)| {
+                let key = self.rng.as_mut().map_or(0, SplitMix64::next);
+                let mut parts = Vec::with_capacity(rest.len() + 1);
+                parts.push((first, 1));
+                parts.extend(rest);
+                (residual, key, Completion1 { parts, residual })
+            })
+            .collect();
+        // fullest first; among equal fills the restart's random key (none on the first run),
+        // then the larger items
+        keyed.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| a.2.parts.cmp(&b.2.parts))
+        });
+        let mut out: Vec<Completion1> = keyed.into_iter().map(|k| k.2).collect();
+        if out.len() > MAX_COMPLETIONS {
+            out.truncate(MAX_COMPLETIONS);
+            self.truncated = true;
+        }
+        out
+    }
+
+    /// Bins as search positions.
+    fn rebuild(&mut self, applied: &[Completion1]) -> Vec<Vec<usize>> {
+        let mut bins: Vec<Vec<usize>> = applied
+            .iter()
+            .map(|c| {
+                let mut bin = Vec::new();
+                for &(j, t) in &c.parts {
+                    for _ in 0..t {
+                        bin.extend(self.pos[j].pop());
+                    }
+                }
+                bin
+            })
+            .collect();
+        if !self.zeros.is_empty() {
+            match bins.first_mut() {
+                Some(b) => b.append(&mut self.zeros),
+                None => bins.push(std::mem::take(&mut self.zeros)),
+            }
+        }
+        bins
+    }
+
+    fn run(&mut self) -> Outcome {
+        if self.remaining == 0 {
+            return Outcome::Found(self.rebuild(&[]));
+        }
+        let mut stack: Vec<(Vec<Completion1>, usize)> = Vec::new();
+        let mut applied: Vec<Completion1> = Vec::new();
+        if self.remaining_bound() > self.bins_left {
+            return Outcome::Infeasible;
+        }
+        let root = self.completions();
+        if self.stopped {
+            return Outcome::Unknown;
+        }
+        stack.push((root, 0));
+        loop {
+            if applied.len() == stack.len() {
+                if let Some(c) = applied.pop() {
+                    self.undo(&c);
+                }
+            }
+            let Some((comps, next)) = stack.last_mut() else {
+                return if self.truncated {
+                    Outcome::Unknown
+                } else {
+                    Outcome::Infeasible
+                };
+            };
+            let Some(c) = comps.get(*next) else {
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            let c = Completion1 {
+                parts: c.parts.clone(),
+                residual: c.residual,
+            };
+            self.apply(&c);
+            applied.push(c);
+            if self.remaining == 0 {
+                return Outcome::Found(self.rebuild(&applied));
+            }
+            if !self.charge(1) {
+                return Outcome::Unknown;
+            }
+            if self.bins_left == 0 || self.remaining_bound() > self.bins_left {
+                continue;
+            }
+            let comps = self.completions();
+            if self.stopped {
+                return Outcome::Unknown;
+            }
+            stack.push((comps, 0));
+        }
+    }
+}
+
+/// Completions counted per size by the fail-first rule: fewer is a forced move or a dead end.
+const FAIL_FIRST_LIMIT: usize = 2;
+
+/// The depth-first enumeration of one bin's completions over the histogram.
+struct Enum1<'s, 'c> {
+    s: &'s mut Search1,
+    /// `suf[j]` = total size of the remaining items of size index `j` and beyond, the pivot
+    /// included (see [`Enum1::suf`]).
+    suf: &'c [u128],
+    pivot: usize,
+    chosen: Vec<(usize, u64)>,
+    out: Vec<(Vec<(usize, u64)>, u64)>,
+    limit: usize,
+}
+
+impl Enum1<'_, '_> {
+    /// Total size of the remaining items of size index `j` and beyond, the pivot excluded.
+    fn suf(&self, j: usize) -> u128 {
+        let pivot = if j <= self.pivot {
+            u128::from(self.s.size[self.pivot])
+        } else {
+            0
+        };
+        self.suf[j] - pivot
+    }
+
+    /// Copies of size index `j` not in the bin.
+    fn spare(&self, j: usize) -> u64 {
+        let used = self
+            .chosen
+            .iter()
+            .find(|&&(c, _)| c == j)
+            .map_or(0, |&(_, t)| t);
+        self.s.cnt[j] - used
+    }
+
+    /// No chosen size can be exchanged for a larger spare one that still fits (Korf's
+    /// dominance, one for one).
+    fn undominated(&self, r: u64) -> bool {
+        for &(j, _) in &self.chosen {
+            let y = self.s.size[j];
+            for z in (0..j).rev() {
+                if self.s.size[z] - y > r {
+                    break;
+                }
+                if self.spare(z) > 0 {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Extends the bin with sizes from index `i` on, residual `r`; `below` is the smallest size
+    /// before `i` with a spare copy: a maximal bin's final residual is smaller.
+    fn go(&mut self, i: usize, r: u64, below: u64) {
+        if self.out.len() >= self.limit || !self.s.charge(1) {
+            return;
+        }
+        if self.chosen.len() >= MAX_BIN_ITEMS {
+            self.s.truncated = true;
+            return;
+        }
+        let m = self.s.size.len();
+        let w = self.s.waste_left;
+        // the smallest remaining size at `i` or beyond
+        let smallest = (i..m)
+            .rev()
+            .find(|&j| self.s.cnt[j] > 0)
+            .map_or(u64::MAX, |j| self.s.size[j]);
+        if u128::from(r) <= w && r < below && r < smallest && self.undominated(r) {
+            self.out.push((self.chosen.clone(), r));
+            if self.out.len() >= self.limit {
+                return;
+            }
+        }
+        let start = i + self.s.size[i.min(m)..].partition_point(|&x| x > r);
+        // at most one more item fits
+        let one_more = u128::from(r) < 2 * u128::from(smallest);
+        let mut below = below;
+        for j in start..m {
+            let c = self.s.cnt[j];
+            if c == 0 {
+                continue;
+            }
+            let rr = u128::from(r);
+            // the rest together cannot bring the residual below `below`, or within the waste
+            if rr >= u128::from(below) + self.suf(j) || rr > w + self.suf(j) {
+                return;
+            }
+            let x = self.s.size[j];
+            let most = c.min(r / x);
+            for t in (1..=most).rev() {
+                let after = r - t * x;
+                if u128::from(after) > w + self.suf(j + 1) {
+                    break; // fewer copies leave even more
+                }
+                self.chosen.push((j, t));
+                self.go(j + 1, after, if t < c { x } else { below });
+                self.chosen.pop();
+                if self.s.stopped || self.out.len() >= self.limit {
+                    return;
+                }
+            }
+            if one_more {
+                // a smaller last item would be dominated by this one (it fits instead)
+                return;
+            }
+            below = x;
+        }
+    }
+}
+
+/// One exact search for `k` bins: the histogram search in one dimension, the general one
+/// otherwise. Returns the outcome (bins as positions in `order`) and the nodes left.
+fn search(
+    inst: &VbpInstance,
+    order: &[usize],
+    fill: &[f64],
+    k: usize,
+    nodes: u64,
+    deadline: Option<Instant>,
+    rng: Option<SplitMix64>,
+) -> (Outcome, u64) {
+    if inst.dims() == 1 {
+        let mut s = Search1::new(inst, order, k, nodes, deadline, rng);
+        let outcome = s.run();
+        (outcome, s.nodes)
+    } else {
+        let mut s = Search::new(inst, order, fill, k, nodes, deadline, rng);
+        let outcome = s.run();
+        (outcome, s.nodes)
+    }
+}
+
 fn to_packing(inst: &VbpInstance, bins: Vec<Vec<usize>>, lower_bound: usize) -> Packing {
     let mut assignment = vec![0; inst.len()];
     for (b, items) in bins.iter().enumerate() {
@@ -696,9 +1122,8 @@ fn complete(inst: &VbpInstance, start: Packing, budget: &Budget) -> Packing {
         let k = best.len() - 1;
         let give = FIRST_RUN_NODES.saturating_mul(1 << run.min(30)).min(nodes);
         let perturb = (run > 0).then(|| SplitMix64(rng.next()));
-        let mut s = Search::new(inst, &order, &fill, k, give, deadline, perturb);
-        let outcome = s.run();
-        nodes -= give - s.nodes;
+        let (outcome, left) = search(inst, &order, &fill, k, give, deadline, perturb);
+        nodes -= give - left;
         match outcome {
             Outcome::Found(bins) => {
                 best = bins
@@ -789,9 +1214,8 @@ fn lns(
                 continue;
             }
             let give = LNS_NODES.min(*nodes);
-            let mut s = Search::new(&sub, &order, &sub_fill, target, give, deadline, None);
-            let outcome = s.run();
-            *nodes -= give - s.nodes;
+            let (outcome, left) = search(&sub, &order, &sub_fill, target, give, deadline, None);
+            *nodes -= give - left;
             if let Outcome::Found(bins) = outcome {
                 let new: Vec<Vec<usize>> = bins
                     .into_iter()
