@@ -1249,8 +1249,9 @@ pub const MBS_NODES_PER_BIN: usize = 20_000;
 /// bin-centric: each bin gets the largest unplaced item (by the sum of normalised demands), then
 /// the subset of the other unplaced items that fits and leaves the least slack (sum of
 /// normalised residual capacity), found by a depth-first search over the items in decreasing
-/// order, stopping at zero slack or after `nodes_per_bin` search nodes (then the best subset
-/// found so far).
+/// order, stopping at zero slack, after `nodes_per_bin` search nodes, or after examining
+/// `nodes_per_bin + n` candidates (fitting or not) for the bin (then the best subset found so
+/// far).
 ///
 /// J. N. D. Gupta and J. C. Ho, "A new heuristic algorithm for the one-dimensional bin-packing
 /// problem", Production Planning & Control 10(6), 1999; K. Fleszar and K. S. Hindi, "New
@@ -1287,6 +1288,9 @@ pub fn min_bin_slack(inst: &VbpInstance, nodes_per_bin: usize) -> Packing {
             best: Vec::new(),
             best_slack: d as f64 - size[first],
             nodes: nodes_per_bin,
+            // skipped candidates (too large, or repeats) cost a scan step each: without this a
+            // node can cost O(n) and one bin O(n * nodes_per_bin)
+            scans: nodes_per_bin.saturating_add(cands.len()),
         };
         let start = s.best_slack;
         s.search(0, &mut residual, start);
@@ -1323,6 +1327,8 @@ struct Slack<'a> {
     best: Vec<usize>,
     best_slack: f64,
     nodes: usize,
+    /// Candidates the search may still examine (fitting or not).
+    scans: usize,
 }
 
 impl Slack<'_> {
@@ -1331,9 +1337,10 @@ impl Slack<'_> {
     fn search(&mut self, from: usize, residual: &mut [u64], slack: f64) {
         let mut last: Option<&[u64]> = None;
         for c in from..self.cands.len() {
-            if self.nodes == 0 || self.best_slack <= Self::EXACT {
+            if self.nodes == 0 || self.scans == 0 || self.best_slack <= Self::EXACT {
                 return;
             }
+            self.scans -= 1;
             let x = self.inst.demand(self.cands[c]);
             // an item equal to the last one tried here would repeat its subtree
             if !fits(residual, x) || last == Some(x) {
