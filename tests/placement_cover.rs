@@ -559,3 +559,33 @@ fn exact_not_beaten_by_heuristic_on_thirty_offers() {
     assert!(h.cost >= e.cost - 1e-9 * e.cost);
     assert!(h.lower_bound <= e.cost + 1e-9 * e.cost);
 }
+
+/// A cheap offer of capacity 1 with `u32::MAX` copies against a demand of `u32::MAX`: the
+/// searches step once per copy, so both refuse it with an error naming the offers (they used to
+/// run for hours), while the bound alone still answers.
+#[test]
+fn billions_of_useful_copies_are_refused_not_searched() {
+    let inst = CoverInstance::new(
+        vec![Offer::new(1, vec![1], 1e-300).with_count(u32::MAX)],
+        vec![u64::from(u32::MAX)],
+    )
+    .unwrap();
+    for r in [
+        agentsched::placement::cover::heuristic(&inst, &CoverOptions::default()),
+        agentsched::placement::cover::branch_and_bound(&inst, &CoverOptions::default()),
+    ] {
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("offers") && e.contains("useful copies"), "{e}");
+    }
+    assert!(agentsched::placement::cover::lower_bound(&inst).unwrap() > 0.0);
+    // Copies beyond what the demand could use do not count: a huge count is fine when the
+    // demand needs few.
+    let small = CoverInstance::new(
+        vec![Offer::new(1, vec![1], 1.0).with_count(u32::MAX)],
+        vec![3],
+    )
+    .unwrap();
+    let c =
+        agentsched::placement::cover::branch_and_bound(&small, &CoverOptions::default()).unwrap();
+    assert_eq!((c.counts.clone(), c.cost), (vec![3], 3.0));
+}

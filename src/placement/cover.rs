@@ -352,6 +352,13 @@ const SURROGATE_STEPS: usize = 40;
 const MAX_DOMINATORS: usize = 8;
 /// Above this many (useful) offers the branch and bound skips the quadratic dominance test.
 const DOMINANCE_MAX_OFFERS: usize = 4_000;
+/// Most useful copies in all that [`heuristic`] accepts (2^24).
+pub const MAX_HEURISTIC_COPIES: u64 = 1 << 24;
+
+/// Most useful copies in all that [`branch_and_bound`] accepts (2^16): it lists one child per
+/// count of an offer.
+pub const MAX_EXACT_COPIES: u64 = 1 << 16;
+
 /// Capacity comparisons allowed to the 2-for-1 swaps of the local search.
 const SWAP2_WORK: u64 = 1_000_000;
 
@@ -406,6 +413,24 @@ impl Prepared {
 
     fn len(&self) -> usize {
         self.orig.len()
+    }
+
+    /// Refuses instances whose useful copies (each offer's count capped at what could ever
+    /// help) exceed `limit` in all: the searches take a step per copy (the greedy one per rented
+    /// copy, branch and bound one child per count), so without this a single cheap offer of
+    /// capacity 1 and `u32::MAX` copies against a demand of `u32::MAX` runs for hours.
+    fn check_copies(&self, limit: u64) -> Result<()> {
+        let total: u64 = self.count.iter().map(|&c| u64::from(c)).sum();
+        if total > limit {
+            return Err(bad(
+                "offers",
+                format!(
+                    "{total} useful copies in all (counts capped at what the demand could use); \
+                     at most {limit} are searched"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn a(&self, i: usize) -> &[u64] {
@@ -964,7 +989,9 @@ fn heuristic_counts(p: &Prepared, w_star: &[f64], deadline: Option<Instant>) -> 
 /// `O(n d)`.
 ///
 /// # Errors
-/// [`Error::Uncoverable`] naming the first dimension that all offers together cannot cover.
+/// [`Error::Uncoverable`] naming the first dimension that all offers together cannot cover;
+/// [`Error::InvalidInstance`] (`offers`) when the useful copies (each count capped at what the
+/// demand could use) exceed [`MAX_HEURISTIC_COPIES`] in all.
 ///
 /// # Example: one large node beats two small ones
 /// ```
@@ -989,6 +1016,7 @@ pub fn heuristic(inst: &CoverInstance, opts: &CoverOptions) -> Result<Cover> {
     }
     let deadline = opts.time_limit.and_then(|t| Instant::now().checked_add(t));
     let p = Prepared::new(inst);
+    p.check_copies(MAX_HEURISTIC_COPIES)?;
     let order = branching_order(&p);
     let mut s = RowScratch::default();
     let (bound, w_star) = root_bound(&p, &order, &mut s);
@@ -1032,7 +1060,9 @@ struct Frame {
 /// 4,000 useful offers). Extra space `O(n d)` for the search path.
 ///
 /// # Errors
-/// [`Error::Uncoverable`] naming the first dimension that all offers together cannot cover.
+/// [`Error::Uncoverable`] naming the first dimension that all offers together cannot cover;
+/// [`Error::InvalidInstance`] (`offers`) when the useful copies (each count capped at what the
+/// demand could use) exceed [`MAX_EXACT_COPIES`] in all (use [`heuristic`]).
 ///
 /// # Example: the textbook case where the greedy pays more
 /// ```
@@ -1063,6 +1093,7 @@ pub fn branch_and_bound(inst: &CoverInstance, opts: &CoverOptions) -> Result<Cov
     let start = Instant::now();
     let deadline = opts.time_limit.and_then(|t| start.checked_add(t));
     let p = Prepared::new(inst);
+    p.check_copies(MAX_EXACT_COPIES)?;
     let n = p.len();
     let d = p.d;
     let order = branching_order(&p);
