@@ -25,5 +25,6 @@ pub mod cover;
 pub mod fair;
 pub mod hybrid;
 pub mod lp;
+mod repartition;
 pub mod vbp;
 pub mod vbp_instance;

@@ -1804,7 +1804,43 @@ pub fn best_with(inst: &VbpInstance, budget: &Budget) -> Packing {
         time_limit: budget.time_limit.map(|l| l.saturating_sub(start.elapsed())),
         ..*budget
     };
-    completion::bin_completion_from(inst, &improved, &rest).unwrap_or(improved)
+    let packed = completion::bin_completion_from(inst, &improved, &rest).unwrap_or(improved);
+    repair_one_dimension(inst, packed, budget, start)
+}
+
+/// In one dimension, the pairwise repartition search ([`super::repartition`]) for one bin
+/// fewer at a time, down to the lower bound, while the budget lasts (a 64th of
+/// `budget.nodes` steps per target, the time limit if any). Bin completion misses optima that
+/// leave no waste at all (Falkenauer's triplets); this search finds them.
+fn repair_one_dimension(
+    inst: &VbpInstance,
+    mut packed: Packing,
+    budget: &Budget,
+    start: std::time::Instant,
+) -> Packing {
+    if inst.dims() != 1 || packed.hosts() <= packed.lower_bound {
+        return packed;
+    }
+    let sizes: Vec<u64> = (0..inst.len()).map(|i| inst.demand(i)[0]).collect();
+    let capacity = inst.capacity()[0];
+    let deadline = budget.time_limit.and_then(|l| start.checked_add(l));
+    let steps = (budget.nodes / 64).max(1_000);
+    while packed.hosts() > packed.lower_bound {
+        let target = packed.hosts() - 1;
+        match super::repartition::pack_into(
+            &sizes,
+            capacity,
+            &packed.bins,
+            target,
+            steps,
+            budget.seed,
+            deadline,
+        ) {
+            Some(bins) => packed = Packing::with_bound(inst, bins, packed.lower_bound),
+            None => break,
+        }
+    }
+    packed
 }
 
 #[cfg(test)]
