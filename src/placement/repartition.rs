@@ -19,12 +19,18 @@ use crate::model::SplitMix64;
 use std::time::Instant;
 
 /// Most items of a bin pair whose splits are enumerated (2^(n-1) splits).
-const MAX_PAIR_ITEMS: usize = 16;
+const MAX_PAIR_ITEMS: usize = 12;
+
+/// Splits (or three-bin assignments) evaluated per step of the budget: the step count bounds
+/// the work, whatever the number of items per bin.
+const WORK_PER_STEP: u64 = 8_192;
 
 /// Packs the items of `start` (a valid packing of `sizes` into bins of `capacity`) into `k`
 /// bins, or gives up after `steps` steps or at `deadline`.
 ///
 /// Returns the `k` bins (item indices; empty bins dropped) when no bin overflows, else `None`.
+/// The work is bounded by `steps * WORK_PER_STEP` split evaluations (a step scans every partner
+/// of one bin), whatever the number of items per bin.
 pub(crate) fn pack_into(
     sizes: &[u64],
     capacity: u64,
@@ -70,14 +76,15 @@ pub(crate) fn pack_into(
     let mut sums: Vec<u64> = Vec::new();
     let mut pair: Vec<usize> = Vec::new();
     let mut overflowing: Vec<usize> = Vec::new();
-    for step in 0..steps {
+    let mut work = steps.saturating_mul(WORK_PER_STEP);
+    for _ in 0..steps {
         overflowing.clear();
         overflowing.extend((0..k).filter(|&b| loads[b] > capacity));
         if overflowing.is_empty() {
             bins.retain(|b| !b.is_empty());
             return Some(bins);
         }
-        if step % 256 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+        if work == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
         let a = overflowing[rng.below(overflowing.len())];
@@ -93,7 +100,7 @@ pub(crate) fn pack_into(
             }
             let now = over(loads[a]).saturating_add(over(loads[b]));
             if let Some((o, mask)) = best_split(
-                sizes, capacity, &bins[a], &bins[b], &mut sums, &mut pair, None,
+                sizes, capacity, &bins[a], &bins[b], &mut sums, &mut pair, &mut work, None,
             ) && o < now
                 && improving.is_none_or(|(x, _, _)| o < x)
             {
@@ -116,9 +123,13 @@ pub(crate) fn pack_into(
                 while c == a || c == b {
                     c = (c + 1) % k;
                 }
-                if let Some(groups) =
-                    three_way(sizes, capacity, [&bins[a], &bins[b], &bins[c]], &mut rng)
-                {
+                if let Some(groups) = three_way(
+                    sizes,
+                    capacity,
+                    [&bins[a], &bins[b], &bins[c]],
+                    &mut work,
+                    &mut rng,
+                ) {
                     for (bin, group) in [a, b, c].into_iter().zip(groups) {
                         loads[bin] = load_of(&group);
                         bins[bin] = group;
@@ -142,6 +153,7 @@ pub(crate) fn pack_into(
                     &bins[b],
                     &mut sums,
                     &mut pair,
+                    &mut work,
                     Some((now, &mut rng)),
                 ) {
                     Some((_, mask)) => (b, mask),
@@ -171,6 +183,7 @@ pub(crate) fn pack_into(
 /// always in the first bin), as `(overflow, mask)`: bit `j` of the mask puts item `j + 1` of
 /// `a` then `b` in the first bin. With `random = Some((level, rng))`, a uniformly random split
 /// among those whose overflow is at most `level` instead (`None` when there is none).
+#[allow(clippy::too_many_arguments)] // scratch buffers and the work counter are the caller's
 fn best_split(
     sizes: &[u64],
     capacity: u64,
@@ -178,6 +191,7 @@ fn best_split(
     b: &[usize],
     sums: &mut Vec<u64>,
     pair: &mut Vec<usize>,
+    work: &mut u64,
     mut random: Option<(u64, &mut SplitMix64)>,
 ) -> Option<(u64, u32)> {
     pair.clear();
@@ -186,6 +200,7 @@ fn best_split(
     if m == 0 || m > MAX_PAIR_ITEMS {
         return None;
     }
+    *work = work.saturating_sub(1 << (m - 1));
     let size = |i: usize| sizes.get(i).copied().unwrap_or(0);
     let total = pair
         .iter()
@@ -239,6 +254,7 @@ fn three_way(
     sizes: &[u64],
     capacity: u64,
     bins: [&[usize]; 3],
+    work: &mut u64,
     rng: &mut SplitMix64,
 ) -> Option<[Vec<usize>; 3]> {
     let items: Vec<usize> = bins.iter().flat_map(|b| b.iter().copied()).collect();
@@ -246,6 +262,7 @@ fn three_way(
     if m == 0 || m > MAX_TRIPLE_ITEMS {
         return None;
     }
+    *work = work.saturating_sub(3u64.pow(m as u32 - 1));
     let size = |i: usize| sizes.get(i).copied().unwrap_or(0);
     let over = |l: u64| l.saturating_sub(capacity);
     let now = bins
@@ -307,6 +324,22 @@ mod tests {
             }
         }
         assert_eq!(seen, [1; 6]);
+    }
+
+    #[test]
+    fn many_items_per_bin_stay_within_the_work_bound() {
+        // 600 items of 11..=16 in bins of 100: six per bin, so every pair has 12 items (2,048
+        // splits) and 300 partners per step; the work bound stops the search after a few steps.
+        let sizes: Vec<u64> = (0..600).map(|i| 11 + (i * 7 % 6) as u64).collect();
+        let start: Vec<Vec<usize>> = (0..100).map(|b| (6 * b..6 * b + 6).collect()).collect();
+        if let Some(bins) = pack_into(&sizes, 100, &start, 99, 50, 3, None) {
+            let mut seen = vec![0; sizes.len()];
+            for b in &bins {
+                assert!(b.iter().map(|&i| sizes[i]).sum::<u64>() <= 100);
+                b.iter().for_each(|&i| seen[i] += 1);
+            }
+            assert!(seen.iter().all(|&c| c == 1));
+        }
     }
 
     #[test]
