@@ -249,6 +249,26 @@ pub enum Error {
         /// The capacity of all offers together in that dimension (`< demand`).
         available: u64,
     },
+    /// A series or sample set has too few values for the model asked of it (an empty series, a
+    /// series shorter than two seasons, fewer points than an AR order needs).
+    #[error("{field}: needs at least {needed} values, got {got}")]
+    TooFewValues {
+        /// The offending input.
+        field: &'static str,
+        /// The least number of values the model needs.
+        needed: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// A least-squares system is singular: the features (or lagged values) are linearly
+    /// dependent, so the coefficients are not determined. Regularise (ridge) or add data.
+    #[error("{field}: singular system ({reason})")]
+    Singular {
+        /// The model or input whose system is singular.
+        field: &'static str,
+        /// Which direction is undetermined, in words.
+        reason: &'static str,
+    },
     /// A snapshot is inconsistent and cannot be restored.
     #[error("invalid snapshot: {reason}")]
     InvalidSnapshot {

@@ -101,6 +101,10 @@ pub enum agentsched_status {
     InvalidSchedule = 52,
     /// Even all offers together cannot cover the demand (renting nodes).
     Uncoverable = 60,
+    /// Too few values for the model (an empty or too-short series, too few samples).
+    TooFewValues = 70,
+    /// A least-squares system is singular (linearly dependent features or lags).
+    Singular = 71,
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 99,
 }
@@ -134,6 +138,8 @@ impl agentsched_status {
             InvalidGraph,
             InvalidSchedule,
             Uncoverable,
+            TooFewValues,
+            Singular,
             Panic,
         ]
         .into_iter()
@@ -168,6 +174,8 @@ impl agentsched_status {
             InvalidGraph => c"invalid task graph",
             InvalidSchedule => c"invalid schedule",
             Uncoverable => c"demand cannot be covered",
+            TooFewValues => c"too few values",
+            Singular => c"singular system",
             Panic => c"panic",
         }
     }
@@ -204,6 +212,8 @@ impl From<&Error> for agentsched_status {
             Error::InvalidFaultSpec { .. } => S::InvalidNumber,
             Error::InvalidCost { .. } => S::InvalidNumber,
             Error::Uncoverable { .. } => S::Uncoverable,
+            Error::TooFewValues { .. } => S::TooFewValues,
+            Error::Singular { .. } => S::Singular,
         }
     }
 }
@@ -420,7 +430,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(seen.len(), 26);
+        assert_eq!(seen.len(), 28);
         // SAFETY: static NUL-terminated strings.
         let unknown = unsafe { CStr::from_ptr(agentsched_status_str(12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status");
