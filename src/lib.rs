@@ -47,6 +47,7 @@
 
 pub mod dag;
 pub mod error;
+pub mod estimate;
 pub mod ffi;
 pub mod mapping;
 pub mod model;
