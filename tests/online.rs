@@ -787,6 +787,7 @@ fn config_with(scoring: BoxedStrategy<Scoring>) -> impl Strategy<Value = Dispatc
                     reservation,
                     reject_never_fit: reject,
                     search,
+                    estimation: None,
                 }
             },
         )
@@ -2547,6 +2548,8 @@ fn an_exhausted_submission_counter_is_an_overflow_not_a_panic() {
         completed: u64::MAX,
         cancelled: u64::MAX,
         requeued: u64::MAX,
+        learned: u64::MAX,
+        learn_rejected: u64::MAX,
     };
     let mut d = Dispatcher::restore(s).unwrap();
     d.submit(task(9, &[1, 1])).unwrap();

@@ -206,6 +206,10 @@ pub struct agentsched_counts {
     pub cancelled: u64,
     /// Tasks requeued by agent failure or departure.
     pub requeued: u64,
+    /// Completions the runtime estimator learned from.
+    pub learned: u64,
+    /// Completions the runtime estimator refused (the completion still happened).
+    pub learn_rejected: u64,
 }
 
 /// An online dispatcher (opaque).
@@ -383,6 +387,7 @@ unsafe fn config_from_c(
         reservation: c.reservation,
         reject_never_fit: c.reject_never_fit,
         search,
+        estimation: None,
     })
 }
 
@@ -844,6 +849,8 @@ pub unsafe extern "C" fn agentsched_dispatcher_counts(
             completed: s.completed,
             cancelled: s.cancelled,
             requeued: s.requeued,
+            learned: s.learned,
+            learn_rejected: s.learn_rejected,
         };
         // SAFETY: checked non-null, writable (contract).
         unsafe { *out = c };
@@ -910,5 +917,223 @@ pub unsafe extern "C" fn agentsched_dispatcher_restore(
             }
             Err(e) => h.fail(e),
         }
+    })
+}
+
+// ---- learned runtimes ----------------------------------------------------------------------
+
+/// Runtime estimation for a dispatcher (`agentsched_dispatcher_set_estimation`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct agentsched_estimation_config {
+    /// Numeric features per classed task (the model's dimension; include a constant 1.0
+    /// feature for an intercept).
+    pub features: usize,
+    /// Forgetting factor in (0, 1]; 1 = none.
+    pub forgetting: f64,
+    /// Ridge regularisation, finite and >= 0.
+    pub ridge: f64,
+    /// Samples a class needs before its regression is used (its mean before that).
+    pub min_samples: u64,
+    /// Smoothing weight of the per-class exponentially weighted mean, in (0, 1].
+    pub mean_weight: f64,
+    /// Whether the model regresses the logarithm of the runtime.
+    pub log_target: bool,
+    /// Whether completions teach the model.
+    pub learn: bool,
+    /// Whether backfill checks a quantile of the prediction (`backfill_quantile`) rather than
+    /// its mean.
+    pub has_backfill_quantile: bool,
+    /// With `has_backfill_quantile`: the quantile, in [0.5, 1).
+    pub backfill_quantile: f64,
+}
+
+/// The runtime a dispatcher schedules a live task with (`agentsched_task_estimate`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct agentsched_task_runtime {
+    /// Point estimate on a speed-1 agent: queue order, expected ends and shadow times.
+    pub duration: f64,
+    /// What backfill checks against a reservation (>= `duration`).
+    pub guard: f64,
+    /// One of `AGENTSCHED_RUNTIME_*`: where the estimate came from.
+    pub source: u32,
+}
+
+/// The task's declared duration (no class, estimation off, or nothing learned yet).
+pub const AGENTSCHED_RUNTIME_DECLARED: u32 = 0;
+/// The class's regression on the task's features.
+pub const AGENTSCHED_RUNTIME_REGRESSION: u32 = 1;
+/// The class's exponentially weighted mean (too few samples for the regression).
+pub const AGENTSCHED_RUNTIME_CLASS_MEAN: u32 = 2;
+/// The mean over all classes (the class has no sample yet).
+pub const AGENTSCHED_RUNTIME_GLOBAL_MEAN: u32 = 3;
+
+fn runtime_source(s: Option<crate::estimate::Source>) -> u32 {
+    use crate::estimate::Source;
+    match s {
+        None => AGENTSCHED_RUNTIME_DECLARED,
+        Some(Source::Regression) => AGENTSCHED_RUNTIME_REGRESSION,
+        Some(Source::ClassMean) => AGENTSCHED_RUNTIME_CLASS_MEAN,
+        Some(Source::GlobalMean) => AGENTSCHED_RUNTIME_GLOBAL_MEAN,
+    }
+}
+
+/// Fills `*out` with the default estimation policy for `features` features per task (no
+/// forgetting, a tiny ridge, learning on, point estimates for backfill).
+///
+/// Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_estimation_config_default(
+    features: usize,
+    out: *mut agentsched_estimation_config,
+) -> agentsched_status {
+    ffi_boundary!({
+        non_null!(out);
+        let e = crate::online::EstimationConfig::new(features);
+        let c = agentsched_estimation_config {
+            features,
+            forgetting: e.estimator.rls.forgetting,
+            ridge: e.estimator.rls.ridge,
+            min_samples: e.estimator.min_samples,
+            mean_weight: e.estimator.mean_weight,
+            log_target: e.estimator.log_target,
+            learn: e.learn,
+            has_backfill_quantile: e.backfill_quantile.is_some(),
+            backfill_quantile: e.backfill_quantile.unwrap_or(0.9),
+        };
+        // SAFETY: checked non-null, writable (contract).
+        unsafe { *out = c };
+        agentsched_status::Ok
+    })
+}
+
+/// Enables runtime estimation with a fresh model (`cfg` non-NULL, read during the call only),
+/// or disables it (`cfg` NULL). Live tasks keep their estimates until
+/// `agentsched_dispatcher_refresh_estimates`.
+///
+/// Statuses: OK, NULL_POINTER (handle), INVALID_NUMBER, INVALID_CONFIG, POISONED, PANIC.
+/// Nothing changes on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_dispatcher_set_estimation(
+    h: *mut agentsched_dispatcher,
+    cfg: *const agentsched_estimation_config,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        let e = if cfg.is_null() {
+            None
+        } else {
+            // SAFETY: non-null, readable (contract).
+            let c = unsafe { &*cfg };
+            let mut e = crate::online::EstimationConfig::new(c.features);
+            e.estimator.rls.forgetting = c.forgetting;
+            e.estimator.rls.ridge = c.ridge;
+            e.estimator.min_samples = c.min_samples;
+            e.estimator.mean_weight = c.mean_weight;
+            e.estimator.log_target = c.log_target;
+            e.learn = c.learn;
+            e.backfill_quantile = c.has_backfill_quantile.then_some(c.backfill_quantile);
+            Some(e)
+        };
+        let r = h.d.set_estimation(e);
+        h.done(r)
+    })
+}
+
+/// Submits a task of runtime class `class` with `features_len` features (read during the call
+/// only; NULL allowed when `features_len` is 0). With estimation enabled, the task is
+/// scheduled by the class's predicted runtime and teaches the model when it completes.
+///
+/// Statuses: as `agentsched_task_submit`; DIMENSION_MISMATCH or INVALID_NUMBER for features
+/// that do not match the model. Nothing changes on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_task_submit_classed(
+    h: *mut agentsched_dispatcher,
+    spec: *const agentsched_task_spec,
+    class: u32,
+    features: *const f64,
+    features_len: usize,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        non_null!(spec);
+        // SAFETY: non-null (contract); arrays read under the same contract.
+        let spec = match unsafe { task_from_c(&*spec) } {
+            Ok(s) => s,
+            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
+            Err(st) => return st,
+        };
+        // SAFETY: valid for `features_len` values when non-null (contract).
+        let features = match unsafe { slice(features, features_len) } {
+            Ok(f) => f.to_vec(),
+            Err(st) => return st,
+        };
+        let r = h.d.submit(spec.runtime_class(class, features));
+        h.done(r)
+    })
+}
+
+/// A running task completed after `runtime` (wall time on its agent, as the host measured it);
+/// the model learns that instead of the dispatcher's clock.
+///
+/// Statuses: OK, NULL_POINTER, UNKNOWN_TASK, TASK_STATE, INVALID_NUMBER, POISONED, PANIC.
+/// Nothing changes on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_task_complete_measured(
+    h: *mut agentsched_dispatcher,
+    task: u32,
+    runtime: f64,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        let r = h.d.complete_with_runtime(TaskId(task), runtime);
+        h.done(r)
+    })
+}
+
+/// Fills `*out` with the runtime a live task is scheduled with.
+///
+/// Statuses: OK, NULL_POINTER, UNKNOWN_TASK (unknown or finished), POISONED, PANIC.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_task_estimate(
+    h: *mut agentsched_dispatcher,
+    task: u32,
+    out: *mut agentsched_task_runtime,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        non_null!(out);
+        let Some(e) = h.d.runtime_estimate(TaskId(task)) else {
+            return h.done(Err(crate::Error::UnknownTask(TaskId(task))));
+        };
+        let c = agentsched_task_runtime {
+            duration: e.duration,
+            guard: e.guard,
+            source: runtime_source(e.source),
+        };
+        // SAFETY: checked non-null, writable (contract).
+        unsafe { *out = c };
+        agentsched_status::Ok
+    })
+}
+
+/// Re-predicts every live classed task from the model as it is now and reorders the queue;
+/// `*out_changed` (may be NULL) receives how many estimates changed.
+///
+/// Statuses: OK, NULL_POINTER, POISONED, PANIC.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_dispatcher_refresh_estimates(
+    h: *mut agentsched_dispatcher,
+    out_changed: *mut u64,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        let n = h.d.refresh_estimates() as u64;
+        if !out_changed.is_null() {
+            // SAFETY: non-null, writable (contract).
+            unsafe { *out_changed = n };
+        }
+        agentsched_status::Ok
     })
 }

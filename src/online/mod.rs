@@ -29,14 +29,17 @@
 //! assert!(why.could_ever_fit);
 //! ```
 
+mod estimation;
 mod explain;
 mod snapshot;
 mod task;
 
+pub use estimation::{EstimationConfig, RuntimeEstimate};
 pub use explain::{Explanation, GangProgress, ReasonCount, Shortfall};
 pub use snapshot::{AgentSnapshot, FinishedTask, Snapshot, TaskSnapshot};
 pub use task::{Assignment, Gang, Requeue, TaskSpec, TaskState};
 
+use crate::estimate::RuntimeEstimator;
 use crate::model::{AgentId, GangId, IdMap, TaskId, check_non_negative};
 use crate::pool::{AgentSpec, AgentState, Candidate, LabelSet, Mismatch, Pool, Scoring};
 use crate::queue::{Discipline, QueueItem, TaskQueue};
@@ -77,6 +80,10 @@ pub struct DispatcherConfig {
     pub reject_never_fit: bool,
     /// Indexed or full-scan search.
     pub search: Search,
+    /// Learned runtimes for tasks that name a class ([`EstimationConfig`]); `None` (the
+    /// default) schedules every task by its declared duration.
+    #[serde(default)]
+    pub estimation: Option<EstimationConfig>,
 }
 
 impl Default for DispatcherConfig {
@@ -89,6 +96,7 @@ impl Default for DispatcherConfig {
             reservation: true,
             reject_never_fit: true,
             search: Search::Indexed,
+            estimation: None,
         }
     }
 }
@@ -119,6 +127,13 @@ pub struct Stats {
     pub cancelled: u64,
     /// Tasks sent back to the queue by agent failure or departure.
     pub requeued: u64,
+    /// Completions the runtime estimator learned from.
+    #[serde(default)]
+    pub learned: u64,
+    /// Completions the runtime estimator refused (an observation that would overflow the
+    /// model); the completion itself still happened.
+    #[serde(default)]
+    pub learn_rejected: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +145,8 @@ struct TaskRec {
     seq: u64,
     arrival: f64,
     state: TaskState,
+    /// The runtime it is scheduled with.
+    estimate: RuntimeEstimate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +195,7 @@ pub struct Dispatcher {
     now: f64,
     next_seq: u64,
     stats: Stats,
+    estimator: Option<RuntimeEstimator>,
 }
 
 impl Dispatcher {
@@ -188,6 +206,13 @@ impl Dispatcher {
     pub fn new(schema: Schema, config: DispatcherConfig) -> Result<Self> {
         let pool = Pool::new(schema, config.scoring, config.allow_internal_on_public)?;
         let queue = TaskQueue::new(config.discipline.clone())?;
+        let estimator = match &config.estimation {
+            Some(e) => {
+                e.validate()?;
+                Some(RuntimeEstimator::new(e.estimator.clone())?)
+            }
+            None => None,
+        };
         Ok(Dispatcher {
             config,
             pool,
@@ -201,6 +226,7 @@ impl Dispatcher {
             now: 0.0,
             next_seq: 0,
             stats: Stats::default(),
+            estimator,
         })
     }
 
@@ -510,6 +536,7 @@ impl Dispatcher {
             return Err(Error::DuplicateTask(spec.id));
         }
         let (demand, duration) = self.check_spec(&spec)?;
+        let estimate = self.estimate_spec(&spec, duration)?;
         if let Some(g) = spec.gang {
             if g.size == 0 {
                 return Err(Error::InvalidConfig {
@@ -540,7 +567,7 @@ impl Dispatcher {
                 .pool
                 .could_ever_fit(&demand, spec.sensitivity, &spec.labels)
         {
-            let explanation = self.explain_spec(&spec, &demand, duration, None);
+            let explanation = self.explain_spec(&spec, &demand, estimate.guard, None);
             return Err(Error::NeverFits {
                 task: spec.id,
                 explanation: Box::new(explanation),
@@ -558,7 +585,7 @@ impl Dispatcher {
         };
         let item = QueueItem {
             priority: spec.priority,
-            duration,
+            duration: estimate.duration,
             arrival: self.now,
             seq,
         };
@@ -591,19 +618,30 @@ impl Dispatcher {
             seq,
             arrival: self.now,
             state: TaskState::Queued,
+            estimate,
         });
         self.next_seq = next_seq;
         self.stats.submitted = self.stats.submitted.saturating_add(1);
         Ok(())
     }
 
-    /// A running task completed; its resources are released.
+    /// A running task completed; its resources are released. With learning enabled
+    /// ([`EstimationConfig::learn`]) a classed task's runtime by the dispatcher's clock teaches
+    /// the estimator ([`Dispatcher::complete_with_runtime`] gives it the host's measurement).
     ///
     /// # Errors
     /// [`Error::UnknownTask`]; [`Error::TaskState`] unless it is running.
     pub fn complete(&mut self, id: TaskId) -> Result<()> {
+        self.complete_inner(id, None)
+    }
+
+    fn complete_inner(&mut self, id: TaskId, runtime: Option<f64>) -> Result<()> {
         let slot = self.live_slot(id)?;
         self.expect_running(id, slot)?;
+        // Committed from here on: learning never fails the completion.
+        if let Some((elapsed, speed)) = self.elapsed(slot) {
+            self.learn(slot, runtime.unwrap_or(elapsed), speed);
+        }
         self.unplace(slot);
         let _ = self.queue.remove(slot);
         self.finish(slot, Place::Done, true);
@@ -768,7 +806,7 @@ impl Dispatcher {
         let best = self.best_for(
             r.spec.id,
             &r.demand,
-            r.spec.duration,
+            r.estimate.guard,
             r.tier_mask,
             &labels,
             resv,
@@ -857,7 +895,7 @@ impl Dispatcher {
         let Some(r) = self.rec(slot) else {
             return false;
         };
-        let (id, duration, demand) = (r.spec.id, r.spec.duration, r.demand.clone());
+        let (id, duration, demand) = (r.spec.id, r.estimate.duration, r.demand.clone());
         if self.pool.allocate(c.agent, &demand).is_err() {
             return false;
         }
@@ -996,7 +1034,7 @@ impl Dispatcher {
                     return None;
                 };
                 Some((
-                    (since + r.spec.duration / speed).max(self.now),
+                    (since + r.estimate.duration / speed).max(self.now),
                     r.spec.id,
                     s,
                 ))
@@ -1029,7 +1067,7 @@ impl Dispatcher {
             members: self.gangs.get(&g.id).map_or(0, |x| x.seen() as u32),
             size: g.size,
         });
-        Ok(self.explain_spec(&r.spec, &r.demand, r.spec.duration, gang))
+        Ok(self.explain_spec(&r.spec, &r.demand, r.estimate.guard, gang))
     }
 
     /// Where a task would go if it were dispatched now (ahead of the queue), and why, without
@@ -1039,7 +1077,8 @@ impl Dispatcher {
     /// [`Error::DimensionMismatch`], [`Error::NotFinite`], [`Error::Negative`].
     pub fn dry_run(&self, spec: &TaskSpec) -> Result<Explanation> {
         let (demand, duration) = self.check_spec(spec)?;
-        Ok(self.explain_spec(spec, &demand, duration, None))
+        let estimate = self.estimate_spec(spec, duration)?;
+        Ok(self.explain_spec(spec, &demand, estimate.guard, None))
     }
 
     fn explain_spec(

@@ -2,7 +2,10 @@
 //! checked, continuing with exactly the decisions the original would have made.
 
 use super::task::{TaskSpec, TaskState};
-use super::{Dispatcher, DispatcherConfig, GangRec, Place, Reservation, Stats, TaskRec};
+use super::{
+    Dispatcher, DispatcherConfig, GangRec, Place, Reservation, RuntimeEstimate, Stats, TaskRec,
+};
+use crate::estimate::RuntimeEstimator;
 use crate::model::TaskId;
 use crate::pool::{AgentSpec, AgentState};
 use crate::queue::{QueueEntryState, QueueItem, QueueState, TaskQueue};
@@ -36,6 +39,9 @@ pub struct TaskSnapshot {
     pub used: f64,
     /// Queued or running.
     pub state: TaskState,
+    /// The runtime it is scheduled with; absent means its declared duration.
+    #[serde(default)]
+    pub estimate: Option<RuntimeEstimate>,
 }
 
 /// A finished task in a snapshot.
@@ -85,6 +91,9 @@ pub struct Snapshot {
     /// Gangs with finished members, ascending by id.
     #[serde(default)]
     pub gangs: Vec<GangSnapshot>,
+    /// The runtime estimator's learned state, when estimation is enabled.
+    #[serde(default)]
+    pub estimator: Option<RuntimeEstimator>,
 }
 
 fn bad(reason: impl Into<String>) -> Error {
@@ -138,6 +147,7 @@ impl Dispatcher {
                 arrival: r.arrival,
                 used: self.queue.used(slot).unwrap_or(0.0),
                 state: r.state,
+                estimate: Some(r.estimate),
             })
             .collect();
         tasks.sort_by_key(|t| t.spec.id);
@@ -178,6 +188,7 @@ impl Dispatcher {
                     finished: g.finished,
                 })
                 .collect(),
+            estimator: self.estimator.clone(),
         }
     }
 
@@ -194,6 +205,20 @@ impl Dispatcher {
         }
         let now = crate::model::check_non_negative("snapshot.now", s.now)?;
         let mut d = Dispatcher::new(s.schema, s.config)?;
+        if let Some(e) = s.estimator {
+            let same = d
+                .config
+                .estimation
+                .as_ref()
+                .is_some_and(|c| &c.estimator == e.config());
+            if !same {
+                return Err(bad(
+                    "estimator state without estimation, or with another configuration",
+                ));
+            }
+            e.validate()?;
+            d.estimator = Some(e);
+        }
         d.now = now;
         d.next_seq = s.next_seq;
         d.stats = s.stats;
@@ -211,6 +236,8 @@ impl Dispatcher {
                 return Err(Error::DuplicateTask(id));
             }
             let (demand, duration) = d.check_spec(&t.spec)?;
+            let estimate = t.estimate.unwrap_or(RuntimeEstimate::declared(duration));
+            estimate.validate(id)?;
             let arrival = crate::model::check_non_negative("task.arrival", t.arrival)?;
             let used = crate::model::check_non_negative("task.used", t.used)?;
             if arrival > now || t.seq >= s.next_seq {
@@ -231,7 +258,7 @@ impl Dispatcher {
                 id: slot,
                 item: QueueItem {
                     priority: t.spec.priority,
-                    duration,
+                    duration: estimate.duration,
                     arrival,
                     seq: t.seq,
                 },
@@ -279,6 +306,7 @@ impl Dispatcher {
                 seq: t.seq,
                 arrival,
                 state: t.state,
+                estimate,
             }));
         }
         for f in s.finished {

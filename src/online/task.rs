@@ -41,6 +41,15 @@ pub struct TaskSpec {
     pub labels: Vec<Label>,
     /// Optional gang membership.
     pub gang: Option<Gang>,
+    /// The task's runtime class (a tool, a model, a kind of job): with estimation enabled
+    /// ([`super::EstimationConfig`]) a classed task is scheduled by its class's predicted
+    /// runtime instead of `duration`, and teaches the model when it completes.
+    #[serde(default)]
+    pub class: Option<u32>,
+    /// Numeric features of the task for the runtime model (input length, model size...): as
+    /// many as the model has, finite. Ignored for tasks without a class.
+    #[serde(default)]
+    pub features: Vec<f64>,
 }
 
 impl TaskSpec {
@@ -54,6 +63,8 @@ impl TaskSpec {
             sensitivity: Sensitivity::Public,
             labels: Vec::new(),
             gang: None,
+            class: None,
+            features: Vec::new(),
         }
     }
 
@@ -78,6 +89,13 @@ impl TaskSpec {
     /// Adds a required label.
     pub fn label(mut self, l: Label) -> Self {
         self.labels.push(l);
+        self
+    }
+
+    /// Sets the runtime class and the features the runtime model reads.
+    pub fn runtime_class(mut self, class: u32, features: Vec<f64>) -> Self {
+        self.class = Some(class);
+        self.features = features;
         self
     }
 

@@ -522,6 +522,26 @@ impl TaskQueue {
         Ok(())
     }
 
+    /// Changes a task's estimated duration (queued or not) and reorders it if queued: a runtime
+    /// estimate that was refreshed.
+    ///
+    /// # Complexity
+    /// O(log n).
+    ///
+    /// # Errors
+    /// [`Error::NotFinite`] or [`Error::Negative`] (`duration`); [`Error::QueueEntry`]
+    /// `"unknown"` if `id` is not known. Nothing changes on error.
+    pub fn change_duration(&mut self, id: u32, duration: f64) -> Result<()> {
+        let duration = check_non_negative("duration", duration)?;
+        let slot = self.slot_mut(id).ok_or(Error::QueueEntry {
+            id,
+            reason: "unknown",
+        })?;
+        slot.item.duration = duration;
+        self.rekey(id);
+        Ok(())
+    }
+
     /// Adds `used` to a task's consumed time. Under MLFQ this may demote it (and reorders it if
     /// queued); under other disciplines the time is recorded but does not affect the order.
     ///
