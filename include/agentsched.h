@@ -161,6 +161,26 @@
 #define AGENTSCHED_VERSION_PATCH 0
 
 /**
+ * The task's declared duration (no class, estimation off, or nothing learned yet).
+ */
+#define AGENTSCHED_RUNTIME_DECLARED 0
+
+/**
+ * The class's regression on the task's features.
+ */
+#define AGENTSCHED_RUNTIME_REGRESSION 1
+
+/**
+ * The class's exponentially weighted mean (too few samples for the regression).
+ */
+#define AGENTSCHED_RUNTIME_CLASS_MEAN 2
+
+/**
+ * The mean over all classes (the class has no sample yet).
+ */
+#define AGENTSCHED_RUNTIME_GLOBAL_MEAN 3
+
+/**
  * Reason: the agent is down.
  */
 #define AGENTSCHED_REASON_DOWN 0
@@ -482,6 +502,14 @@ enum agentsched_status
    * Even all offers together cannot cover the demand (renting nodes).
    */
   AGENTSCHED_STATUS_UNCOVERABLE = 60,
+  /**
+   * Too few values for the model (an empty or too-short series, too few samples).
+   */
+  AGENTSCHED_STATUS_TOO_FEW_VALUES = 70,
+  /**
+   * A least-squares system is singular (linearly dependent features or lags).
+   */
+  AGENTSCHED_STATUS_SINGULAR = 71,
   /**
    * A panic was caught at the boundary (a bug: please report it).
    */
@@ -873,7 +901,77 @@ typedef struct {
    * Tasks requeued by agent failure or departure.
    */
   uint64_t requeued;
+  /**
+   * Completions the runtime estimator learned from.
+   */
+  uint64_t learned;
+  /**
+   * Completions the runtime estimator refused (the completion still happened).
+   */
+  uint64_t learn_rejected;
 } agentsched_counts;
+
+/**
+ * Runtime estimation for a dispatcher (`agentsched_dispatcher_set_estimation`).
+ */
+typedef struct {
+  /**
+   * Numeric features per classed task (the model's dimension; include a constant 1.0
+   * feature for an intercept).
+   */
+  size_t features;
+  /**
+   * Forgetting factor in (0, 1]; 1 = none.
+   */
+  double forgetting;
+  /**
+   * Ridge regularisation, finite and >= 0.
+   */
+  double ridge;
+  /**
+   * Samples a class needs before its regression is used (its mean before that).
+   */
+  uint64_t min_samples;
+  /**
+   * Smoothing weight of the per-class exponentially weighted mean, in (0, 1].
+   */
+  double mean_weight;
+  /**
+   * Whether the model regresses the logarithm of the runtime.
+   */
+  bool log_target;
+  /**
+   * Whether completions teach the model.
+   */
+  bool learn;
+  /**
+   * Whether backfill checks a quantile of the prediction (`backfill_quantile`) rather than
+   * its mean.
+   */
+  bool has_backfill_quantile;
+  /**
+   * With `has_backfill_quantile`: the quantile, in [0.5, 1).
+   */
+  double backfill_quantile;
+} agentsched_estimation_config;
+
+/**
+ * The runtime a dispatcher schedules a live task with (`agentsched_task_estimate`).
+ */
+typedef struct {
+  /**
+   * Point estimate on a speed-1 agent: queue order, expected ends and shadow times.
+   */
+  double duration;
+  /**
+   * What backfill checks against a reservation (>= `duration`).
+   */
+  double guard;
+  /**
+   * One of `AGENTSCHED_RUNTIME_*`: where the estimate came from.
+   */
+  uint32_t source;
+} agentsched_task_runtime;
 
 /**
  * The headline figures of an explanation.
@@ -2086,6 +2184,69 @@ agentsched_status agentsched_dispatcher_snapshot(agentsched_dispatcher *h,
 agentsched_status agentsched_dispatcher_restore(agentsched_dispatcher *h,
                                                 const uint8_t *bytes,
                                                 size_t len);
+
+/**
+ * Fills `*out` with the default estimation policy for `features` features per task (no
+ * forgetting, a tiny ridge, learning on, point estimates for backfill).
+ *
+ * Statuses: OK, NULL_POINTER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_estimation_config_default(size_t features,
+                                                       agentsched_estimation_config *out);
+
+/**
+ * Enables runtime estimation with a fresh model (`cfg` non-NULL, read during the call only),
+ * or disables it (`cfg` NULL). Live tasks keep their estimates until
+ * `agentsched_dispatcher_refresh_estimates`.
+ *
+ * Statuses: OK, NULL_POINTER (handle), INVALID_NUMBER, INVALID_CONFIG, POISONED, PANIC.
+ * Nothing changes on error.
+ */
+agentsched_status agentsched_dispatcher_set_estimation(agentsched_dispatcher *h,
+                                                       const agentsched_estimation_config *cfg);
+
+/**
+ * Submits a task of runtime class `class` with `features_len` features (read during the call
+ * only; NULL allowed when `features_len` is 0). With estimation enabled, the task is
+ * scheduled by the class's predicted runtime and teaches the model when it completes.
+ *
+ * Statuses: as `agentsched_task_submit`; DIMENSION_MISMATCH or INVALID_NUMBER for features
+ * that do not match the model. Nothing changes on error.
+ */
+agentsched_status agentsched_task_submit_classed(agentsched_dispatcher *h,
+                                                 const agentsched_task_spec *spec,
+                                                 uint32_t class_,
+                                                 const double *features,
+                                                 size_t features_len);
+
+/**
+ * A running task completed after `runtime` (wall time on its agent, as the host measured it);
+ * the model learns that instead of the dispatcher's clock.
+ *
+ * Statuses: OK, NULL_POINTER, UNKNOWN_TASK, TASK_STATE, INVALID_NUMBER, POISONED, PANIC.
+ * Nothing changes on error.
+ */
+agentsched_status agentsched_task_complete_measured(agentsched_dispatcher *h,
+                                                    uint32_t task,
+                                                    double runtime);
+
+/**
+ * Fills `*out` with the runtime a live task is scheduled with.
+ *
+ * Statuses: OK, NULL_POINTER, UNKNOWN_TASK (unknown or finished), POISONED, PANIC.
+ */
+agentsched_status agentsched_task_estimate(agentsched_dispatcher *h,
+                                           uint32_t task,
+                                           agentsched_task_runtime *out);
+
+/**
+ * Re-predicts every live classed task from the model as it is now and reorders the queue;
+ * `*out_changed` (may be NULL) receives how many estimates changed.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_dispatcher_refresh_estimates(agentsched_dispatcher *h,
+                                                          uint64_t *out_changed);
 
 /**
  * Explains why a live task is, or is not, placeable now. On OK `*out` receives an explanation

@@ -174,6 +174,7 @@ const SUITES: &[&str] = &[
     "tests/c/hybrid_test.c",
     "tests/c/cover_test.c",
     "tests/c/vbp_test.c",
+    "tests/c/dispatch_estimate_test.c",
 ];
 
 fn c_suite(test: &str, src: &str, link: Link) {
@@ -207,6 +208,24 @@ fn c_suite_static() {
 #[test]
 fn c_suite_shared() {
     c_suite("c_suite_shared", "tests/c/abi_test.c", Link::Shared);
+}
+
+#[test]
+fn c_dispatch_estimate_suite_static() {
+    c_suite(
+        "c_dispatch_estimate_suite_static",
+        "tests/c/dispatch_estimate_test.c",
+        Link::Static,
+    );
+}
+
+#[test]
+fn c_dispatch_estimate_suite_shared() {
+    c_suite(
+        "c_dispatch_estimate_suite_shared",
+        "tests/c/dispatch_estimate_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]

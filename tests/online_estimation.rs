@@ -81,7 +81,12 @@ fn host_measured_runtime_is_what_the_model_learns() {
         // The dispatcher's clock does not move: only the host's measurement says 5.
         d.complete_with_runtime(TaskId(k), 5.0).unwrap();
     }
-    let p = d.estimator().unwrap().predict(0, &[1.0, 1.0]).unwrap().unwrap();
+    let p = d
+        .estimator()
+        .unwrap()
+        .predict(0, &[1.0, 1.0])
+        .unwrap()
+        .unwrap();
     assert!((p.mean - 5.0).abs() < 1e-6, "{p:?}");
     d.submit(classed(99, 1, 0, 1.0)).unwrap();
     d.dispatch();
@@ -106,7 +111,9 @@ fn shortest_job_first_follows_the_predictions() {
     assert_eq!(d.queue_order(), vec![TaskId(502), TaskId(500), TaskId(501)]);
     // Without estimation the declared durations decide.
     let mut plain = sjf_with(None);
-    plain.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    plain
+        .join_agent(AgentSpec::new(AgentId(1), vec![1]))
+        .unwrap();
     for t in [
         TaskSpec::new(TaskId(500), vec![1]).duration(10.0),
         classed(501, 1, 0, 1.0).duration(0.0),
@@ -206,7 +213,12 @@ fn backfill_guard_uses_the_prediction_quantile() {
             d.complete_with_runtime(TaskId(k), if k % 2 == 0 { 5.0 } else { 11.0 })
                 .unwrap();
         }
-        let p = d.estimator().unwrap().predict(2, &[1.0, 1.0]).unwrap().unwrap();
+        let p = d
+            .estimator()
+            .unwrap()
+            .predict(2, &[1.0, 1.0])
+            .unwrap()
+            .unwrap();
         assert_eq!(p.source, Source::ClassMean);
         let q95 = p.quantile(0.95).unwrap();
         assert!(q95 > p.mean + 1.0, "{p:?}");
@@ -232,7 +244,10 @@ fn backfill_guard_uses_the_prediction_quantile() {
             }
             Some(_) => {
                 assert!((e102.guard - q95).abs() < 1e-9);
-                assert!(placed.is_empty(), "the 95% quantile would delay the reservation");
+                assert!(
+                    placed.is_empty(),
+                    "the 95% quantile would delay the reservation"
+                );
                 assert_eq!(d.task_state(TaskId(102)), Some(TaskState::Queued));
             }
         }
@@ -260,9 +275,14 @@ fn refresh_reorders_the_queue_by_the_current_model() {
     teach(&mut teacher, 200, 1, 6, |_| 3.0);
     let mut snap = d.snapshot();
     snap.estimator = teacher.snapshot().estimator;
-    let mut d = Dispatcher::restore(serde_json::from_str(&serde_json::to_string(&snap).unwrap()).unwrap())
-        .unwrap();
-    assert_eq!(d.queue_order(), vec![TaskId(10), TaskId(11)], "fixed until refreshed");
+    let mut d =
+        Dispatcher::restore(serde_json::from_str(&serde_json::to_string(&snap).unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(
+        d.queue_order(),
+        vec![TaskId(10), TaskId(11)],
+        "fixed until refreshed"
+    );
     assert_eq!(d.refresh_estimates(), 2);
     assert_eq!(d.queue_order(), vec![TaskId(11), TaskId(10)]);
     assert_eq!(d.refresh_estimates(), 0);
@@ -319,7 +339,11 @@ fn snapshots_carry_the_model_and_the_estimates() {
 
 #[derive(Debug, Clone)]
 enum Ev {
-    Submit { demand: u64, class: Option<u8>, size: u8 },
+    Submit {
+        demand: u64,
+        class: Option<u8>,
+        size: u8,
+    },
     Dispatch,
     Complete(u8),
     CompleteMeasured(u8, u8),
@@ -359,14 +383,16 @@ fn run(events: &[Ev], quantile: Option<f64>) -> (Dispatcher, BTreeMap<TaskId, u3
     let mut next = 0u32;
     let mut classed_done: BTreeMap<TaskId, u32> = BTreeMap::new();
     let running = |d: &Dispatcher, k: u8| -> Option<TaskId> {
-        let ids: Vec<TaskId> = (0..3)
-            .flat_map(|a| d.tasks_on(AgentId(a)))
-            .collect();
+        let ids: Vec<TaskId> = (0..3).flat_map(|a| d.tasks_on(AgentId(a))).collect();
         (!ids.is_empty()).then(|| ids[k as usize % ids.len()])
     };
     for e in events {
         match e {
-            Ev::Submit { demand, class, size } => {
+            Ev::Submit {
+                demand,
+                class,
+                size,
+            } => {
                 let mut t = TaskSpec::new(TaskId(next), vec![*demand]).duration(f64::from(*size));
                 if let Some(c) = class {
                     t = t.runtime_class(u32::from(*c), vec![1.0, f64::from(*size)]);

@@ -180,7 +180,8 @@ impl Dispatcher {
         let Some(p) = est.predict(class, features)? else {
             return Ok(RuntimeEstimate::declared(declared));
         };
-        Ok(from_prediction(&p, cfg.backfill_quantile).unwrap_or(RuntimeEstimate::declared(declared)))
+        Ok(from_prediction(&p, cfg.backfill_quantile)
+            .unwrap_or(RuntimeEstimate::declared(declared)))
     }
 
     /// Re-predicts the runtime of every live classed task from the model as it is now, and

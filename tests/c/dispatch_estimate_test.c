@@ -104,7 +104,8 @@ static void learning_matches_least_squares(void) {
   EXPECT(agentsched_dispatcher_set_estimation(d, &e), OK);
   /* Runtimes on a line with a wobble, so that the fit is not trivially exact. */
   for (k = 0; k < n; k++) {
-    double x = (double)(k % 7) + 0.5 * (double)k, y = 2.0 + 3.0 * x + ((k % 3) - 1.0) * 0.25;
+    double x = (double)(k % 7) + 0.5 * (double)k;
+    double y = 2.0 + 3.0 * x + ((double)rnd(9) - 4.0) * 0.05;
     run_one(d, k, 7, x, y, speed);
     sx += x;
     sy += y;
