@@ -2,7 +2,7 @@
 //! a failed call changes nothing, capacity is never exceeded, confidential never runs public.
 #![no_main]
 
-use agentsched::online::{Dispatcher, DispatcherConfig, TaskSpec, TaskState};
+use agentsched::online::{Dispatcher, DispatcherConfig, EstimationConfig, TaskSpec, TaskState};
 use agentsched::pool::{AgentSpec, Scoring};
 use agentsched::queue::{Discipline, MlfqConfig};
 use agentsched::resources::Schema;
@@ -21,7 +21,19 @@ fn f64_from(b: u8) -> f64 {
 fuzz_target!(|data: &[u8]| {
     let mut it = data.iter().copied();
     let mut next = move || it.next();
-    let Some(cfg) = next() else { return };
+    let (Some(cfg), Some(est)) = (next(), next()) else {
+        return;
+    };
+    // Learned runtimes on half the runs, in every variant of their policy.
+    let estimation = (est & 1 == 1).then(|| {
+        let mut e = EstimationConfig::new(2);
+        e.backfill_quantile = (est & 2 != 0).then_some(0.9);
+        e.estimator.rls.forgetting = if est & 4 != 0 { 0.9 } else { 1.0 };
+        e.estimator.log_target = est & 8 != 0;
+        e.estimator.min_samples = u64::from(est >> 4);
+        e.learn = est & 0x80 == 0 || est & 0x40 != 0;
+        e
+    });
     let config = DispatcherConfig {
         scoring: [
             Scoring::LeastAllocated,
@@ -40,6 +52,7 @@ fuzz_target!(|data: &[u8]| {
         },
         backfill: cfg & 0x40 == 0,
         reservation: cfg & 0x80 == 0,
+        estimation,
         ..DispatcherConfig::default()
     };
     let Ok(mut d) = Dispatcher::new(Schema::new(["cpu", "mem", "gpu"]).unwrap(), config) else {
@@ -48,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let mut now = 0.0;
     while let (Some(op), Some(a), Some(b)) = (next(), next(), next()) {
         let before = d.snapshot();
-        let failed = match op % 12 {
+        let failed = match op % 13 {
             0 | 1 => d
                 .join_agent(
                     AgentSpec::new(
@@ -84,13 +97,25 @@ fuzz_target!(|data: &[u8]| {
                 if a % 11 == 0 {
                     spec.demand.push(1);
                 }
+                if b % 5 == 1 {
+                    spec = spec.runtime_class(u32::from(a % 3), vec![1.0, f64_from(a)]);
+                } else if b % 5 == 2 {
+                    spec = spec.runtime_class(u32::from(a % 3), vec![f64_from(b)]);
+                }
                 d.submit(spec).is_err()
             }
             5 => {
                 let _ = d.dispatch();
                 false
             }
+            6 if b % 2 == 0 => d
+                .complete_with_runtime(TaskId(a as u32 % 64), f64_from(b))
+                .is_err(),
             6 => d.complete(TaskId(a as u32 % 64)).is_err(),
+            12 => {
+                d.refresh_estimates();
+                false
+            }
             7 => d.cancel(TaskId(a as u32 % 64)).is_err(),
             8 => match a % 4 {
                 0 => d.fail_agent(AgentId(b as u32 % 16)).is_err(),
@@ -113,6 +138,11 @@ fuzz_target!(|data: &[u8]| {
         };
         if failed {
             assert_eq!(before, d.snapshot(), "a failed call changed the state");
+        }
+        for t in 0..64 {
+            if let Some(e) = d.runtime_estimate(TaskId(t)) {
+                assert!(e.duration.is_finite() && e.duration >= 0.0 && e.guard >= e.duration);
+            }
         }
         let pool = d.pool();
         for id in pool.ids().collect::<Vec<_>>() {
