@@ -247,18 +247,14 @@ fn ln_gamma_half_ratio(a: f64) -> f64 {
 
 /// The regularised incomplete beta `I_x(a, b)` for `a, b > 0`, `x` in `[0, 1]`, with `y = 1 - x`
 /// passed in so that callers who know it exactly do not lose it to cancellation.
-fn incomplete_beta(x: f64, y: f64, a: f64, b: f64) -> f64 {
+/// `ln_beta` is `ln B(a, b)`, computed once by callers that evaluate many points.
+fn incomplete_beta(x: f64, y: f64, a: f64, b: f64, ln_beta: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
     if y <= 0.0 {
         return 1.0;
     }
-    let ln_beta = if b == 0.5 {
-        ln_gamma(0.5) - ln_gamma_half_ratio(a)
-    } else {
-        ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
-    };
     // ln(x) near x = 1 is ln_1p(-y): exact where a is large and x is 1 - tiny.
     let ln_x = if x > 0.5 { (-y).ln_1p() } else { x.ln() };
     let ln_y = if y > 0.5 { (-x).ln_1p() } else { y.ln() };
@@ -271,11 +267,16 @@ fn incomplete_beta(x: f64, y: f64, a: f64, b: f64) -> f64 {
     }
 }
 
+/// `ln B(dof/2, 1/2)`, the t distribution's normalising constant.
+fn t_ln_beta(dof: f64) -> f64 {
+    ln_gamma(0.5) - ln_gamma_half_ratio(0.5 * dof)
+}
+
 /// `P(|T| > |t|)` for Student's t: `I_{dof/(dof+t²)}(dof/2, 1/2)`.
-fn t_two_tail(t: f64, dof: f64) -> f64 {
+fn t_two_tail(t: f64, dof: f64, ln_beta: f64) -> f64 {
     let t2 = t * t;
     let (x, y) = (dof / (dof + t2), t2 / (dof + t2));
-    incomplete_beta(x, y, 0.5 * dof, 0.5)
+    incomplete_beta(x, y, 0.5 * dof, 0.5, ln_beta)
 }
 
 /// The continued fraction of the incomplete beta (Numerical Recipes' `betacf`, modified Lentz).
@@ -341,14 +342,13 @@ pub fn t_cdf(x: f64, dof: f64) -> Result<f64> {
         return Ok(if x > 0.0 { 1.0 } else { 0.0 });
     }
     // P(|T| > |x|) = I_{dof/(dof+x^2)}(dof/2, 1/2), computed without cancellation for small x.
-    let tail = 0.5 * t_two_tail(x, dof);
+    let tail = 0.5 * t_two_tail(x, dof, t_ln_beta(dof));
     Ok(if x > 0.0 { 1.0 - tail } else { tail })
 }
 
-fn t_density(x: f64, dof: f64) -> f64 {
-    let ln = ln_gamma_half_ratio(0.5 * dof)
-        - 0.5 * (dof * std::f64::consts::PI).ln()
-        - 0.5 * (dof + 1.0) * (x * x / dof).ln_1p();
+/// The t density, `(1 + x²/dof)^(-(dof+1)/2) / (sqrt(dof) B(dof/2, 1/2))`.
+fn t_density(x: f64, dof: f64, ln_beta: f64) -> f64 {
+    let ln = -ln_beta - 0.5 * dof.ln() - 0.5 * (dof + 1.0) * (x * x / dof).ln_1p();
     ln.exp()
 }
 
@@ -396,7 +396,8 @@ pub fn t_quantile(p: f64, dof: f64) -> Result<f64> {
         t = z.max(1e-3);
     }
     // Bracket [lo, hi] on the upper tail function g(t) = P(T > t) - tail, decreasing in t.
-    let upper_tail = |t: f64| 0.5 * t_two_tail(t, dof);
+    let ln_beta = t_ln_beta(dof);
+    let upper_tail = |t: f64| 0.5 * t_two_tail(t, dof, ln_beta);
     let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
     for _ in 0..200 {
         let g = upper_tail(t) - tail;
@@ -408,16 +409,20 @@ pub fn t_quantile(p: f64, dof: f64) -> Result<f64> {
         } else {
             hi = t;
         }
-        let step = g / t_density(t, dof);
+        let step = g / t_density(t, dof, ln_beta);
         let mut next = t + step;
-        if !(next > lo && next < hi && next.is_finite()) {
+        let newton = next > lo && next < hi && next.is_finite();
+        if !newton {
             next = if hi.is_finite() {
                 0.5 * (lo + hi)
             } else {
                 2.0 * t + 1.0
             };
         }
-        if (next - t).abs() <= 1e-14 * t.abs() {
+        // Newton converges quadratically: once a Newton step is below 1e-10 relative, the
+        // next one would be below double precision, and needs no further evaluation.
+        let tol = if newton { 1e-10 } else { 1e-15 };
+        if (next - t).abs() <= tol * t.abs() {
             t = next;
             break;
         }
