@@ -1,4 +1,16 @@
 //! Estimation: learned task runtimes and demand forecasts that feed scheduling decisions.
 //!
 //! - [`stats`]: normal and Student-t distribution functions for prediction intervals.
+//! - [`holt_winters`], [`ar`]: demand forecasts (Holt–Winters, AR(p)) with prediction intervals;
+//!   [`evaluate`]: accuracy metrics and rolling-origin backtests; [`capacity`]: the burst
+//!   capacity a forecast calls for.
+pub mod ar;
+pub mod capacity;
+pub mod evaluate;
+pub mod holt_winters;
 pub mod stats;
+
+pub use ar::{ArModel, Criterion};
+pub use capacity::{CapacityPlan, Guarantee, burst_for};
+pub use evaluate::{Backtest, Forecast, backtest, holdout, mae, mape, mse};
+pub use holt_winters::{HoltWinters, HwConfig, HwModel, HwParams, HwState, Seasonality};
