@@ -681,15 +681,24 @@ impl HwModel {
         // Column-major: step j of path i at j * paths + i, so each step's sample is contiguous.
         let mut sims = vec![0.0; total];
         let mut ring = vec![0.0; m];
+        // Box–Muller gives two independent normals per pair of uniforms; both are used.
+        let mut spare: Option<f64> = None;
+        let mut normal = move || match spare.take() {
+            Some(z) => z,
+            None => {
+                let r = (-2.0 * (1.0 - rng.unit()).ln()).sqrt();
+                let (sin, cos) = (std::f64::consts::TAU * rng.unit()).sin_cos();
+                spare = Some(r * sin);
+                r * cos
+            }
+        };
         for i in 0..paths {
             ring.copy_from_slice(&self.last.season);
             let (mut l, mut b) = (self.last.level, self.last.trend);
             for j in 0..h {
                 let lp = l + b;
                 let s = ring[j % m];
-                let u1 = 1.0 - rng.unit();
-                let u2 = rng.unit();
-                let e = sigma * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                let e = sigma * normal();
                 let y = lp * s + e;
                 let nl = p.alpha * (y / s) + (1.0 - p.alpha) * lp;
                 ring[j % m] = p.gamma * (y / lp) + (1.0 - p.gamma) * s;
@@ -713,9 +722,8 @@ impl HwModel {
             let mu = col.iter().sum::<f64>() / paths as f64;
             let var = col.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (paths - 1) as f64;
             sd.push(var.sqrt());
-            col.sort_by(f64::total_cmp);
-            lower.push(quantile_sorted(col, lo_p));
-            upper.push(quantile_sorted(col, 1.0 - lo_p));
+            lower.push(quantile_select(col, lo_p));
+            upper.push(quantile_select(col, 1.0 - lo_p));
         }
         Ok(Forecast {
             mean,
@@ -727,7 +735,22 @@ impl HwModel {
     }
 }
 
+/// Hyndman & Fan (1996) type 7 quantile of a non-empty sample of finite values, by selection
+/// (O(n), reorders `x`) instead of a sort.
+fn quantile_select(x: &mut [f64], p: f64) -> f64 {
+    let pos = p * (x.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(x.len() - 1);
+    let (_, &mut lo, right) = x.select_nth_unstable_by(i, f64::total_cmp);
+    let hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+    if hi.is_finite() {
+        lo + (pos - i as f64) * (hi - lo)
+    } else {
+        lo
+    }
+}
+
 /// Hyndman & Fan (1996) type 7 quantile of a sorted, non-empty sample.
+#[cfg(test)]
 fn quantile_sorted(x: &[f64], p: f64) -> f64 {
     let pos = p * (x.len() - 1) as f64;
     let i = (pos.floor() as usize).min(x.len() - 1);
@@ -776,5 +799,9 @@ mod tests {
         assert_eq!(quantile_sorted(&x, 0.0), 1.0);
         assert_eq!(quantile_sorted(&x, 1.0), 4.0);
         assert!((quantile_sorted(&x, 0.5) - 2.5).abs() < 1e-15);
+        for p in [0.0, 0.05, 0.33, 0.5, 0.95, 1.0] {
+            let mut y = [4.0, 1.0, 3.0, 2.0];
+            assert_eq!(quantile_select(&mut y, p), quantile_sorted(&x, p));
+        }
     }
 }
