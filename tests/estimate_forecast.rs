@@ -472,6 +472,10 @@ fn bad_inputs_are_errors() {
     assert!(HoltWinters::fit(&y, &add.clone().with_params(bad)).is_err());
     let model = HoltWinters::fit(&y, &add).unwrap();
     assert!(model.forecast(0, 0.9).is_err());
+    // An absurd horizon is refused before anything that size is allocated.
+    assert!(model.forecast(usize::MAX, 0.9).is_err());
+    let mult = HoltWinters::fit(&air(), &HwConfig::multiplicative(12)).unwrap();
+    assert!(mult.forecast(1 << 20, 0.9).is_err());
     for level in [0.0, 1.0, f64::NAN, -0.5] {
         assert!(model.forecast(3, level).is_err());
     }
@@ -492,6 +496,7 @@ fn bad_inputs_are_errors() {
     assert!(ArModel::fit(&[], 0).is_err());
     let ar = ArModel::fit(&ar_series(1, 100, 0.0, &[0.5], 1.0), 1).unwrap();
     assert!(ar.forecast(0, 0.9).is_err());
+    assert!(ar.forecast(usize::MAX, 0.9).is_err());
     assert!(ar.forecast(2, 1.0).is_err());
     // Capacity.
     let f = ar.forecast(3, 0.9).unwrap();
@@ -507,6 +512,7 @@ fn bad_inputs_are_errors() {
     assert!(backtest(&y, 0, 2, 1, model_fn).is_err());
     assert!(backtest(&y, 48, 2, 1, model_fn).is_err());
     assert!(backtest(&y, 10, 0, 1, model_fn).is_err());
+    assert!(backtest(&y, 10, usize::MAX, 1, model_fn).is_err());
     assert!(backtest(&y, 10, 3, 1, model_fn).is_err()); // forecasts only 2 steps
 }
 

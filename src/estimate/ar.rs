@@ -21,7 +21,7 @@
 //! assert!((f.mean[2] - 4.0).abs() < 0.1);
 //! # Ok::<(), agentsched::Error>(())
 //! ```
-use crate::estimate::evaluate::{Forecast, finite, level_quantile};
+use crate::estimate::evaluate::{Forecast, check_horizon, finite, level_quantile};
 use crate::{Error, Result};
 
 /// An information criterion for [`ArModel::select`].
@@ -262,15 +262,10 @@ impl ArModel {
     /// O(h p).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for `h == 0` or `level` outside `(0, 1)`; [`Error::NotFinite`]
-    /// when an explosive model overflows.
+    /// [`Error::InvalidConfig`] for `h == 0` or above 2^24, or `level` outside `(0, 1)`;
+    /// [`Error::NotFinite`] when an explosive model overflows.
     pub fn forecast(&self, h: usize, level: f64) -> Result<Forecast> {
-        if h == 0 {
-            return Err(Error::InvalidConfig {
-                field: "h",
-                reason: "forecast at least one step",
-            });
-        }
+        check_horizon("h", h)?;
         let z = level_quantile(level)?;
         let mut hist = self.tail.clone();
         let mut mean = Vec::with_capacity(h);

@@ -91,6 +91,27 @@ impl Forecast {
     }
 }
 
+/// The longest forecast horizon accepted: a larger `h` is a caller error, refused before any
+/// allocation of that size.
+pub(crate) const MAX_HORIZON: usize = 1 << 24;
+
+/// Checks a forecast horizon: at least 1 and at most [`MAX_HORIZON`].
+pub(crate) fn check_horizon(field: &'static str, h: usize) -> Result<()> {
+    if h == 0 {
+        return Err(Error::InvalidConfig {
+            field,
+            reason: "forecast at least one step",
+        });
+    }
+    if h > MAX_HORIZON {
+        return Err(Error::InvalidConfig {
+            field,
+            reason: "at most 2^24 steps can be forecast",
+        });
+    }
+    Ok(())
+}
+
 /// The standard normal quantile `(1 + level) / 2` of a central interval of coverage `level`.
 pub(crate) fn level_quantile(level: f64) -> Result<f64> {
     finite("level", level)?;
@@ -250,7 +271,7 @@ pub struct Backtest {
 /// `ceil((n - initial) / step)` calls of `model`, plus O(origins x horizon).
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a zero `initial`, `horizon` or `step`; [`Error::TooFewValues`]
+/// [`Error::InvalidConfig`] for a zero `initial`, `horizon` or `step` (or `horizon` above 2^24); [`Error::TooFewValues`]
 /// when `initial >= series.len()`; [`Error::NotFinite`] for a non-finite value in `series` or
 /// in a forecast; [`Error::DimensionMismatch`] when a forecast is shorter than `horizon`; any
 /// error of `model`.
@@ -264,7 +285,8 @@ pub fn backtest<F>(
 where
     F: FnMut(&[f64]) -> Result<Forecast>,
 {
-    for (field, v) in [("initial", initial), ("horizon", horizon), ("step", step)] {
+    check_horizon("horizon", horizon)?;
+    for (field, v) in [("initial", initial), ("step", step)] {
         if v == 0 {
             return Err(Error::InvalidConfig {
                 field,

@@ -60,7 +60,7 @@
 //! assert!(f.lower[0] <= f.mean[0] && f.mean[0] <= f.upper[0]);
 //! # Ok::<(), agentsched::Error>(())
 //! ```
-use crate::estimate::evaluate::{Forecast, finite, level_quantile};
+use crate::estimate::evaluate::{Forecast, check_horizon, finite, level_quantile};
 use crate::model::SplitMix64;
 use crate::{Error, Result};
 
@@ -620,15 +620,10 @@ impl HwModel {
     /// O(h) for additive or no seasonality; O(paths x h log paths) for multiplicative.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for `h == 0`, a `level` outside `(0, 1)` or fewer than 2
-    /// simulated paths; [`Error::NotFinite`] when a forecast overflows.
+    /// [`Error::InvalidConfig`] for `h == 0` or above 2^24, a `level` outside `(0, 1)`, fewer than 2
+    /// simulated paths or more than 2^26 simulated values; [`Error::NotFinite`] when a forecast overflows.
     pub fn forecast(&self, h: usize, level: f64) -> Result<Forecast> {
-        if h == 0 {
-            return Err(Error::InvalidConfig {
-                field: "h",
-                reason: "forecast at least one step",
-            });
-        }
+        check_horizon("h", h)?;
         let z = level_quantile(level)?;
         let mean = self.point(h);
         for &v in &mean {
@@ -671,10 +666,14 @@ impl HwModel {
                 reason: "simulated intervals need at least 2 paths",
             });
         }
-        let total = paths.checked_mul(h).ok_or(Error::InvalidConfig {
-            field: "h",
-            reason: "too many simulated values",
-        })?;
+        // 2^26 simulated values (512 MiB) at most: beyond that the request is a mistake.
+        let total = paths
+            .checked_mul(h)
+            .filter(|&t| t <= 1 << 26)
+            .ok_or(Error::InvalidConfig {
+                field: "h",
+                reason: "paths x h exceeds 2^26 simulated values",
+            })?;
         let mut rng = SplitMix64(self.cfg.seed);
         let p = self.params;
         let m = self.last.season.len();
