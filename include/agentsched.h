@@ -325,6 +325,32 @@
 #define AGENTSCHED_MAKESPAN_MONTE_CARLO 1
 
 /**
+ * Holt–Winters without a seasonal component (Holt's linear method, or simple exponential
+ * smoothing without trend).
+ */
+#define AGENTSCHED_SEASONALITY_NONE 0
+
+/**
+ * Holt–Winters with additive seasonality.
+ */
+#define AGENTSCHED_SEASONALITY_ADDITIVE 1
+
+/**
+ * Holt–Winters with multiplicative seasonality (strictly positive data).
+ */
+#define AGENTSCHED_SEASONALITY_MULTIPLICATIVE 2
+
+/**
+ * Capacity service level applies to each step separately.
+ */
+#define AGENTSCHED_GUARANTEE_PER_STEP 0
+
+/**
+ * Capacity service level applies to the whole window (union bound).
+ */
+#define AGENTSCHED_GUARANTEE_WINDOW 1
+
+/**
  * Host fate: every item moved off it.
  */
 #define AGENTSCHED_HOST_FATE_EMPTIED 0
@@ -1483,6 +1509,24 @@ typedef struct {
    */
   double completion_probability;
 } agentsched_makespan_estimate;
+
+/**
+ * Holt–Winters smoothing parameters, each in `[0, 1]`.
+ */
+typedef struct {
+  /**
+   * Level smoothing.
+   */
+  double alpha;
+  /**
+   * Trend smoothing (ignored without trend; 0 in the output then).
+   */
+  double beta;
+  /**
+   * Seasonal smoothing (ignored without seasonality; 0 in the output then).
+   */
+  double gamma;
+} agentsched_hw_params;
 
 /**
  * Budget and search bounds of `agentsched_plan_consolidation`. NULL options mean: no budget,
@@ -3221,6 +3265,125 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
                                                 double *buf,
                                                 size_t cap,
                                                 size_t *out_len);
+
+/**
+ * Fits Holt–Winters on `series` (or evaluates fixed parameters) and forecasts `h` steps with
+ * central `level` prediction intervals.
+ *
+ * - `series`, `len`: the observations, oldest first; read during the call only.
+ * - `period`: the season length `m` (at least 2 when seasonal; ignored without seasonality).
+ * - `seasonality`: one of `AGENTSCHED_SEASONALITY_*`; `trend`: 0 (none) or 1 (additive trend).
+ * - `fixed`: NULL to fit `alpha`, `beta`, `gamma` by least squares (grid then Nelder–Mead,
+ *   deterministic), or parameters to use as given.
+ * - `params_out`, `sse_out`: NULL, or receive the parameters used and the sum of squared
+ *   one-step errors.
+ * - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
+ *   `h`, also on BUFFER_TOO_SMALL.
+ *
+ * Initial states (FPP's "simple"): level = mean of the first season, trend =
+ * `(mean of season 2 - mean of season 1) / m`, seasonal indices = first season minus / divided
+ * by the level; without seasonality level = `series[0]`, trend = `series[1] - series[0]`. Intervals: analytic
+ * (Hyndman et al. 2008, class 1) for additive/none; 2,000 simulated paths with seed `0x5eed`
+ * for multiplicative. Nothing is written unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: OK, NULL_POINTER (`mean`, `out_len`, or `series` NULL with `len > 0`),
+ * INVALID_ARGUMENT (unknown `seasonality`, `trend` not 0/1, a value `<= 0` with multiplicative
+ * seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0`, `level`
+ * outside (0, 1), period < 2, fixed parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
+ * `2 * period` values, or 2 without seasonality), BUFFER_TOO_SMALL, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_holt_winters_forecast(const double *series,
+                                                   size_t len,
+                                                   size_t period,
+                                                   uint32_t seasonality,
+                                                   uint32_t trend,
+                                                   const agentsched_hw_params *fixed,
+                                                   size_t h,
+                                                   double level,
+                                                   agentsched_hw_params *params_out,
+                                                   double *sse_out,
+                                                   double *mean,
+                                                   double *lower,
+                                                   double *upper,
+                                                   size_t cap,
+                                                   size_t *out_len);
+
+/**
+ * Fits AR(`p`) with an intercept by conditional least squares (statsmodels'
+ * `AutoReg(trend="c")`) and forecasts `h` steps with normal `level` prediction intervals from
+ * the psi-weights.
+ *
+ * - `series`, `len`: the observations, oldest first; read during the call only.
+ * - `coef_out`: NULL, or `p + 1` values receiving the intercept then `phi_1..phi_p`.
+ * - `sigma2_out`: NULL, or receives `RSS / (len - 2p - 1)`.
+ * - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
+ *   `h`, also on BUFFER_TOO_SMALL.
+ *
+ * Nothing is written unless the call returns OK (except `*out_len`).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG
+ * (`h == 0`, `level` outside (0, 1)), TOO_FEW_VALUES (fewer than `2p + 2` values), SINGULAR
+ * (the lagged design is rank-deficient, e.g. a constant series), BUFFER_TOO_SMALL, PANIC.
+ * Thread-safe.
+ */
+agentsched_status agentsched_ar_forecast(const double *series,
+                                         size_t len,
+                                         size_t p,
+                                         size_t h,
+                                         double level,
+                                         double *coef_out,
+                                         double *sigma2_out,
+                                         double *mean,
+                                         double *lower,
+                                         double *upper,
+                                         size_t cap,
+                                         size_t *out_len);
+
+/**
+ * Forecast accuracy of `predicted` against `actual` (`len` values each): mean squared error,
+ * mean absolute error and MAPE in percent (over the non-zero actual values; zero actuals are
+ * skipped). Any of `mse_out`, `mae_out`, `mape_out` may be NULL to skip it.
+ *
+ * Nothing is written unless the call returns OK.
+ *
+ * Statuses: OK, NULL_POINTER (an array NULL with `len > 0`), TOO_FEW_VALUES (`len == 0`),
+ * INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`mape_out` given and every actual
+ * value zero), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_forecast_metrics(const double *actual,
+                                              const double *predicted,
+                                              size_t len,
+                                              double *mse_out,
+                                              double *mae_out,
+                                              double *mape_out);
+
+/**
+ * The public burst capacity for a demand forecast (normal with `mean[j]`, `sd[j]`): per step
+ * `max(0, mean + z sd - private_capacity)` with `z = Phi^-1(service_level)`
+ * (`AGENTSCHED_GUARANTEE_PER_STEP`) or `Phi^-1(1 - (1 - service_level) / len)`
+ * (`AGENTSCHED_GUARANTEE_WINDOW`, the union bound over the window), rounded up to multiples of
+ * `unit` when `unit > 0` (0: no rounding).
+ *
+ * `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len`, also on
+ * BUFFER_TOO_SMALL); `window_out` (NULL to skip) the largest of them. Nothing is written unless
+ * the call returns OK (except `*out_len`).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown `guarantee`), TOO_FEW_VALUES
+ * (`len == 0`), INVALID_NUMBER (NaN/infinite values, a negative `sd` or `private_capacity`, a
+ * negative `unit`), INVALID_CONFIG (`service_level` outside (0, 1)), BUFFER_TOO_SMALL, PANIC.
+ * Thread-safe.
+ */
+agentsched_status agentsched_capacity_burst(const double *mean,
+                                            const double *sd,
+                                            size_t len,
+                                            double private_capacity,
+                                            double service_level,
+                                            uint32_t guarantee,
+                                            double unit,
+                                            double *per_step,
+                                            size_t cap,
+                                            size_t *out_len,
+                                            double *window_out);
 
 /**
  * Writes the default options (no budget, 2 make-room moves per host, 32 searches per item)

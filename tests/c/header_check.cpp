@@ -62,6 +62,7 @@ static_assert(plain<agentsched_hybrid_summary>(), "agentsched_hybrid_summary is 
 static_assert(plain<agentsched_hybrid_unplaced>(), "agentsched_hybrid_unplaced is a plain C struct");
 static_assert(plain<agentsched_cover_problem>(), "cover problem is a plain C struct");
 static_assert(plain<agentsched_cover_summary>(), "cover summary is a plain C struct");
+static_assert(plain<agentsched_hw_params>(), "agentsched_hw_params is a plain C struct");
 
 // Every declaration, by address (a missing or mistyped one fails to compile or to link).
 static void (*const EXPORTS[])() = {
@@ -200,6 +201,10 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_vbp_packing_lower_bound),
     reinterpret_cast<void (*)()>(&agentsched_vbp_packing_assignment),
     reinterpret_cast<void (*)()>(&agentsched_vbp_packing_free),
+    reinterpret_cast<void (*)()>(&agentsched_holt_winters_forecast),
+    reinterpret_cast<void (*)()>(&agentsched_ar_forecast),
+    reinterpret_cast<void (*)()>(&agentsched_forecast_metrics),
+    reinterpret_cast<void (*)()>(&agentsched_capacity_burst),
 };
 
 int main() {
