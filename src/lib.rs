@@ -22,6 +22,9 @@
 //!   charts.
 //! - [`placement`]: placement problems; [`placement::fair`] divides a pool among tenants
 //!   (weighted Dominant Resource Fairness, max-min water-filling, the task-maximising LP).
+//! - [`estimate`]: runtime regression per task class (recursive least squares with intervals,
+//!   robust fallbacks), which the dispatcher uses for learned runtimes, and demand forecasting
+//!   (Holt–Winters, AR(p), backtests, the burst capacity a forecast calls for).
 //! - [`ffi`]: the C ABI (`include/agentsched.h`).
 //!
 //! Every fallible call returns the one [`Error`] type and leaves its receiver unchanged on error.
