@@ -19,10 +19,12 @@ mod explain;
 mod mapping;
 // After mapping, so that the header lists the graph functions last.
 mod dag;
+mod estimate;
 mod placement;
 
 pub use dag::*;
 pub use dispatcher::*;
+pub use estimate::*;
 pub use explain::*;
 pub use mapping::*;
 pub use placement::*;
@@ -493,6 +495,7 @@ mod tests {
             include_str!("placement/hybrid.rs"),
             include_str!("placement/cover.rs"),
             include_str!("placement/vbp.rs"),
+            include_str!("estimate/runtime.rs"),
         ];
         let mut exports = 0;
         for src in files {
