@@ -515,13 +515,16 @@ impl Rls {
                 got: usize::try_from(self.samples).unwrap_or(usize::MAX),
             });
         }
-        let mut u: SmallVec<[f64; 32]> = SmallVec::from_elem(0.0, d);
+        // Row-oriented forward substitution (R^T u = x): after u[k] is known, its contribution
+        // is removed from the remaining right-hand side along row k of R (contiguous).
+        let mut u: SmallVec<[f64; 32]> = SmallVec::from_slice(x);
         for k in 0..d {
-            let mut s = x[k];
-            for j in 0..k {
-                s -= self.r[j * d + k] * u[j];
+            let row = &self.r[k * d + k..(k + 1) * d];
+            let uk = u[k] / row[0];
+            u[k] = uk;
+            for (uj, &rkj) in u[k + 1..].iter_mut().zip(&row[1..]) {
+                *uj -= rkj * uk;
             }
-            u[k] = s / self.r[k * d + k];
         }
         let mean: f64 = u.iter().zip(&self.z).map(|(a, b)| a * b).sum();
         let lev: f64 = u.iter().map(|v| v * v).sum();
