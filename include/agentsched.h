@@ -41,11 +41,6 @@
 #include <stdbool.h>
 
 /**
- * The offset inside the logarithm of a log target (runtimes may be 0).
- */
-#define LOG_OFFSET 1e-9
-
-/**
  * Scoring: least allocated first (spread).
  */
 #define AGENTSCHED_SCORING_LEAST_ALLOCATED 0
