@@ -24,7 +24,7 @@ done
 unset LD_LIBRARY_PATH
 
 # The C test suites (tests/c/<name>.c); together they call every export.
-SUITES=(abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test hybrid_test cover_test vbp_test dispatch_estimate_test estimate_forecast_test)
+SUITES=(abi_test mapping_test dag_test dag_fault_test dag_schedule_test consolidate_test fair_test hybrid_test cover_test vbp_test dispatch_estimate_test estimate_forecast_test estimate_runtime_test)
 SUITE_SRCS=("${SUITES[@]/#/tests/c/}")
 SUITE_SRCS=("${SUITE_SRCS[@]/%/.c}")
 

@@ -161,24 +161,10 @@
 #define AGENTSCHED_VERSION_PATCH 0
 
 /**
- * The task's declared duration (no class, estimation off, or nothing learned yet).
+ * In `agentsched_task_runtime` only: the task's declared duration (no class, estimation off,
+ * or nothing learned yet). The other sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
  */
-#define AGENTSCHED_RUNTIME_DECLARED 0
-
-/**
- * The class's regression on the task's features.
- */
-#define AGENTSCHED_RUNTIME_REGRESSION 1
-
-/**
- * The class's exponentially weighted mean (too few samples for the regression).
- */
-#define AGENTSCHED_RUNTIME_CLASS_MEAN 2
-
-/**
- * The mean over all classes (the class has no sample yet).
- */
-#define AGENTSCHED_RUNTIME_GLOBAL_MEAN 3
+#define AGENTSCHED_PREDICTION_SOURCE_DECLARED 3
 
 /**
  * Reason: the agent is down.
@@ -349,6 +335,22 @@
  * Capacity service level applies to the whole window (union bound).
  */
 #define AGENTSCHED_GUARANTEE_WINDOW 1
+
+/**
+ * Prediction source: the class's regression model.
+ */
+#define AGENTSCHED_PREDICTION_SOURCE_REGRESSION 0
+
+/**
+ * Prediction source: the class's exponentially weighted mean (too few samples, or singular
+ * features).
+ */
+#define AGENTSCHED_PREDICTION_SOURCE_CLASS_MEAN 1
+
+/**
+ * Prediction source: the exponentially weighted mean over all classes (unknown class).
+ */
+#define AGENTSCHED_PREDICTION_SOURCE_GLOBAL_MEAN 2
 
 /**
  * Host fate: every item moved off it.
@@ -646,6 +648,25 @@ typedef struct agentsched_migration_result agentsched_migration_result;
  * calls at once, from several threads, and with several dags; calls read it and never keep it.
  */
 typedef struct agentsched_platform agentsched_platform;
+
+/**
+ * One recursive least-squares model (opaque), square-root information form, with forgetting,
+ * ridge and predictive intervals. Ownership, threading and poisoning as for
+ * `agentsched_runtime_estimator`.
+ */
+typedef struct agentsched_rls agentsched_rls;
+
+/**
+ * A per-task-class runtime estimator (opaque): a regression of runtime on numeric features per
+ * class, falling back to the class's, then the global, robust exponentially weighted mean.
+ *
+ * Owned by the host from `agentsched_runtime_estimator_new` until
+ * `agentsched_runtime_estimator_free`. Calls on one handle must not overlap (it may be moved
+ * between threads; distinct handles are independent). After a call returns
+ * `AGENTSCHED_STATUS_PANIC` the handle is poisoned: every later call returns
+ * `AGENTSCHED_STATUS_POISONED` except `_last_error` and `_free`.
+ */
+typedef struct agentsched_runtime_estimator agentsched_runtime_estimator;
 
 /**
  * A task graph under construction (opaque): tasks with durations, edges with data sizes.
@@ -994,7 +1015,7 @@ typedef struct {
    */
   double guard;
   /**
-   * One of `AGENTSCHED_RUNTIME_*`: where the estimate came from.
+   * One of `AGENTSCHED_PREDICTION_SOURCE_*` (`_DECLARED` included): where it came from.
    */
   uint32_t source;
 } agentsched_task_runtime;
@@ -1527,6 +1548,41 @@ typedef struct {
    */
   double gamma;
 } agentsched_hw_params;
+
+/**
+ * A predictive distribution `mean + std_error * T`, `T` Student t with `dof` degrees of freedom
+ * (`dof` infinite: normal), and its central interval `[lo, hi]` at the level asked for.
+ */
+typedef struct {
+  /**
+   * The point prediction (a runtime: never negative from an estimator).
+   */
+  double mean;
+  /**
+   * The predictive standard deviation, including the noise of a new observation.
+   */
+  double std_error;
+  /**
+   * Degrees of freedom (`INFINITY` for a normal).
+   */
+  double dof;
+  /**
+   * The lower end of the central interval.
+   */
+  double lo;
+  /**
+   * The upper end of the central interval.
+   */
+  double hi;
+  /**
+   * One of `AGENTSCHED_PREDICTION_SOURCE_*`.
+   */
+  uint32_t source;
+  /**
+   * False when nothing has been observed yet (then the other fields are 0).
+   */
+  bool has_value;
+} agentsched_runtime_prediction;
 
 /**
  * Budget and search bounds of `agentsched_plan_consolidation`. NULL options mean: no budget,
@@ -3384,6 +3440,160 @@ agentsched_status agentsched_capacity_burst(const double *mean,
                                             size_t cap,
                                             size_t *out_len,
                                             double *window_out);
+
+/**
+ * Creates a runtime estimator for `features` features per task (include a constant 1 feature
+ * for an intercept). `forgetting` in (0, 1] (1: none), `ridge` >= 0 (1e-6 is a good default),
+ * `min_samples`: regression is used once a class has this many samples (0: the default
+ * `2 * features + 2`), `mean_weight` in (0, 1] (the EW mean's weight, e.g. 0.1), `log_target`:
+ * model the logarithm of runtimes. On OK `*out` receives a handle to free with
+ * `agentsched_runtime_estimator_free`; otherwise `*out` is untouched (there is no handle to hold
+ * a message: the status is the whole answer).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_CONFIG (0 or more than 4096 features, forgetting or
+ * mean_weight out of range), INVALID_NUMBER (NaN/infinite values, negative ridge), PANIC.
+ * Thread-safe.
+ */
+agentsched_status agentsched_runtime_estimator_new(size_t features,
+                                                   double forgetting,
+                                                   double ridge,
+                                                   uint64_t min_samples,
+                                                   double mean_weight,
+                                                   bool log_target,
+                                                   agentsched_runtime_estimator **out);
+
+/**
+ * Frees a runtime estimator. NULL does nothing. The handle must not be used afterwards.
+ */
+void agentsched_runtime_estimator_free(agentsched_runtime_estimator *h);
+
+/**
+ * Copies the message of the last failed call on this handle (NUL-terminated) into `buf`; empty
+ * before any failure. `*out_len` receives its length without the NUL, also on BUFFER_TOO_SMALL.
+ * Works on a poisoned handle.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC.
+ */
+agentsched_status agentsched_runtime_estimator_last_error(const agentsched_runtime_estimator *h,
+                                                          char *buf,
+                                                          size_t cap,
+                                                          size_t *out_len);
+
+/**
+ * Learns that a task of `class` with `features` (`n_features` values, read during the call
+ * only) ran for `runtime` (finite, >= 0). All or nothing: on failure the estimator is unchanged.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
+ * DIMENSION_MISMATCH (`n_features` differs from the estimator's), INVALID_NUMBER (a NaN or
+ * infinite feature, a negative or non-finite runtime, or values so large the update would
+ * overflow), POISONED, PANIC.
+ */
+agentsched_status agentsched_runtime_estimator_observe(agentsched_runtime_estimator *h,
+                                                       uint32_t class_,
+                                                       const double *features,
+                                                       size_t n_features,
+                                                       double runtime);
+
+/**
+ * Predicts the runtime of a task of `class` with `features` and its central interval at
+ * `level` (in (0, 1), e.g. 0.95; with a log target the interval is the exact back-transform,
+ * asymmetric). On OK `*out` is filled; `has_value` is false (and every other field 0) when
+ * nothing was observed yet. On any other status `*out` is untouched.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER (a NaN or
+ * infinite feature, `level` NaN, or a prediction that overflows), INVALID_CONFIG (`level`
+ * outside (0, 1)), POISONED, PANIC.
+ */
+agentsched_status agentsched_runtime_estimator_predict(agentsched_runtime_estimator *h,
+                                                       uint32_t class_,
+                                                       const double *features,
+                                                       size_t n_features,
+                                                       double level,
+                                                       agentsched_runtime_prediction *out);
+
+/**
+ * Samples observed for `class` (0 for an unknown class) into `*out`, and the number of classes
+ * into `*out_classes` when it is not NULL.
+ *
+ * Statuses: OK, NULL_POINTER, POISONED, PANIC.
+ */
+agentsched_status agentsched_runtime_estimator_samples(agentsched_runtime_estimator *h,
+                                                       uint32_t class_,
+                                                       uint64_t *out,
+                                                       size_t *out_classes);
+
+/**
+ * The `p` quantile (p in (0, 1)) of a prediction's distribution, `mean + std_error * t_p(dof)`,
+ * into `*out` (untouched on failure).
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
+ * INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.
+ */
+agentsched_status agentsched_prediction_quantile(const agentsched_runtime_prediction *prediction,
+                                                 double p,
+                                                 double *out);
+
+/**
+ * Creates a recursive least-squares model with `features` features, forgetting factor
+ * `forgetting` in (0, 1] and ridge `ridge` >= 0. On OK `*out` receives a handle to free with
+ * `agentsched_rls_free`; otherwise `*out` is untouched.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_CONFIG, INVALID_NUMBER, PANIC. Thread-safe.
+ */
+agentsched_status agentsched_rls_new(size_t features,
+                                     double forgetting,
+                                     double ridge,
+                                     agentsched_rls **out);
+
+/**
+ * Frees an RLS model. NULL does nothing. The handle must not be used afterwards.
+ */
+void agentsched_rls_free(agentsched_rls *h);
+
+/**
+ * Copies the message of the last failed call on this handle, as
+ * `agentsched_runtime_estimator_last_error`.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, PANIC.
+ */
+agentsched_status agentsched_rls_last_error(const agentsched_rls *h,
+                                            char *buf,
+                                            size_t cap,
+                                            size_t *out_len);
+
+/**
+ * Adds the observation `(x, y)` (`n` values at `x`, read during the call only). O(d^2). All or
+ * nothing: on failure the model is unchanged.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER (NaN or
+ * infinite values, or an update that would overflow), POISONED, PANIC.
+ */
+agentsched_status agentsched_rls_update(agentsched_rls *h, const double *x, size_t n, double y);
+
+/**
+ * The predictive distribution at `x` and its central interval at `level` in (0, 1) into
+ * `*out` (`source` is REGRESSION, `has_value` true); untouched on failure.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER,
+ * INVALID_CONFIG (`level` outside (0, 1)), SINGULAR (the features seen do not determine the
+ * coefficients), TOO_FEW_VALUES (no degrees of freedom left for the noise), POISONED, PANIC.
+ */
+agentsched_status agentsched_rls_predict(agentsched_rls *h,
+                                         const double *x,
+                                         size_t n,
+                                         double level,
+                                         agentsched_runtime_prediction *out);
+
+/**
+ * Copies the coefficients (`features` values) into `buf` (capacity `cap`); `*out_len` receives
+ * the count, also on BUFFER_TOO_SMALL. Nothing else is written unless the call returns OK.
+ *
+ * Statuses: OK, NULL_POINTER, BUFFER_TOO_SMALL, SINGULAR, INVALID_NUMBER, POISONED, PANIC.
+ */
+agentsched_status agentsched_rls_coefficients(agentsched_rls *h,
+                                              double *buf,
+                                              size_t cap,
+                                              size_t *out_len);
 
 /**
  * Writes the default options (no budget, 2 make-room moves per host, 32 searches per item)

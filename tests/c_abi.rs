@@ -4,8 +4,10 @@
 //! `tests/c/dag_schedule_test.c` for their list schedules, `tests/c/consolidate_test.c` for
 //! consolidation plans, `tests/c/fair_test.c` for fair sharing, `tests/c/hybrid_test.c` for
 //! hybrid-cloud placement, `tests/c/cover_test.c` for renting nodes, `tests/c/vbp_test.c` for vector bin
-//! packing, `tests/c/estimate_forecast_test.c` for demand forecasting), the C quickstart
-//! (`examples/c/quickstart.c`) and the header (as C11,
+//! packing, `tests/c/estimate_forecast_test.c` for demand forecasting,
+//! `tests/c/estimate_runtime_test.c` for runtime estimation, `tests/c/dispatch_estimate_test.c`
+//! for the dispatcher's learned runtimes), the C quickstart (`examples/c/quickstart.c`) and the
+//! header (as C11,
 //! and as C++17 in `tests/c/header_check.cpp`)
 //! with the system's compilers against the static and the shared library that cargo built for
 //! this very test run, runs them, and checks the exported-symbol list.
@@ -177,6 +179,7 @@ const SUITES: &[&str] = &[
     "tests/c/vbp_test.c",
     "tests/c/dispatch_estimate_test.c",
     "tests/c/estimate_forecast_test.c",
+    "tests/c/estimate_runtime_test.c",
 ];
 
 fn c_suite(test: &str, src: &str, link: Link) {
@@ -358,6 +361,24 @@ fn c_vbp_suite_static() {
 #[test]
 fn c_vbp_suite_shared() {
     c_suite("c_vbp_suite_shared", "tests/c/vbp_test.c", Link::Shared);
+}
+
+#[test]
+fn c_estimate_runtime_suite_static() {
+    c_suite(
+        "c_estimate_runtime_suite_static",
+        "tests/c/estimate_runtime_test.c",
+        Link::Static,
+    );
+}
+
+#[test]
+fn c_estimate_runtime_suite_shared() {
+    c_suite(
+        "c_estimate_runtime_suite_shared",
+        "tests/c/estimate_runtime_test.c",
+        Link::Shared,
+    );
 }
 
 #[test]

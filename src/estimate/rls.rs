@@ -238,10 +238,19 @@ pub struct Rls {
 }
 
 /// Rotates the row `(row[start..], y)` into `(r, z)` with Givens rotations; returns the
-/// rotated-out residual. `row` has length `d`; entries before `start` must be zero.
+/// rotated-out residual and a poison value that is 0 when every new entry is finite (NaN
+/// otherwise: `v * 0` is 0 exactly for finite `v`, so checking costs no extra pass).
+/// `row` has length `d`; entries before `start` must be zero.
 #[inline]
-fn annihilate(r: &mut [f64], z: &mut [f64], row: &mut [f64], mut y: f64, start: usize) -> f64 {
+fn annihilate(
+    r: &mut [f64],
+    z: &mut [f64],
+    row: &mut [f64],
+    mut y: f64,
+    start: usize,
+) -> (f64, f64) {
     let d = z.len();
+    let mut poison = 0.0;
     for k in start..d {
         let b = row[k];
         if b == 0.0 {
@@ -252,18 +261,77 @@ fn annihilate(r: &mut [f64], z: &mut [f64], row: &mut [f64], mut y: f64, start: 
         // Plain sqrt, not hypot: overflow shows as inf and is rejected by the caller, and this
         // is the hot loop.
         let h = (a * a + b * b).sqrt();
-        let (c, s) = (a / h, b / h);
+        let inv = 1.0 / h;
+        let (c, s) = (a * inv, b * inv);
         rk[k] = h;
+        poison += h * 0.0;
         for (rkj, xj) in rk[k + 1..].iter_mut().zip(&mut row[k + 1..]) {
             let (u, v) = (*rkj, *xj);
-            *rkj = c * u + s * v;
+            let n = c * u + s * v;
+            *rkj = n;
             *xj = c * v - s * u;
+            poison += n * 0.0;
         }
         let (u, v) = (z[k], y);
         z[k] = c * u + s * v;
         y = c * v - s * u;
+        poison += z[k] * 0.0;
     }
-    y
+    (y, poison)
+}
+
+/// [`annihilate`] fused with the copy and the forgetting: rotates `(row, y)` into
+/// `(sq * src_r, sq * src_z)` and writes the result to `(dst_r, dst_z)`, reading each entry of the
+/// old factor once. `dst_r`'s lower triangle must already be zero.
+#[inline]
+#[allow(clippy::too_many_arguments)] // two factor/rhs pairs, the row and the scale: all needed
+fn annihilate_into(
+    src_r: &[f64],
+    src_z: &[f64],
+    sq: f64,
+    dst_r: &mut [f64],
+    dst_z: &mut [f64],
+    row: &mut [f64],
+    mut y: f64,
+) -> (f64, f64) {
+    let d = src_z.len();
+    let mut poison = 0.0;
+    for k in 0..d {
+        let src = &src_r[k * d + k..(k + 1) * d];
+        let dst = &mut dst_r[k * d + k..(k + 1) * d];
+        let b = row[k];
+        if b == 0.0 {
+            for (o, &i) in dst.iter_mut().zip(src) {
+                *o = sq * i;
+            }
+            dst_z[k] = sq * src_z[k];
+            continue;
+        }
+        let a = sq * src[0];
+        // Plain sqrt, not hypot: overflow shows as inf and is rejected by the caller, and this
+        // is the hot loop.
+        let h = (a * a + b * b).sqrt();
+        let inv = 1.0 / h;
+        let (c, s) = (a * inv, b * inv);
+        // The old entries are scaled by sq on the fly.
+        let cs = c * sq;
+        let ss = s * sq;
+        dst[0] = h;
+        poison += h * 0.0;
+        for ((o, &u), xj) in dst[1..].iter_mut().zip(&src[1..]).zip(&mut row[k + 1..]) {
+            let v = *xj;
+            let n = cs * u + s * v;
+            *o = n;
+            *xj = c * v - ss * u;
+            poison += n * 0.0;
+        }
+        let u = src_z[k];
+        let n = cs * u + s * y;
+        dst_z[k] = n;
+        y = c * y - ss * u;
+        poison += n * 0.0;
+    }
+    (y, poison)
 }
 
 impl Rls {
@@ -291,6 +359,16 @@ impl Rls {
     }
 
     fn check_x(&self, x: &[f64]) -> Result<()> {
+        // A deserialised model that skipped `validate` must not make the solves index out of
+        // bounds.
+        let d = self.cfg.features;
+        if self.r.len() != d.saturating_mul(d) || self.z.len() != d {
+            return Err(Error::DimensionMismatch {
+                field: "rls state",
+                expected: d,
+                got: self.z.len(),
+            });
+        }
         if x.len() != self.cfg.features {
             return Err(Error::DimensionMismatch {
                 field: "features",
@@ -335,33 +413,28 @@ impl Rls {
             sc.z.resize(d, 0.0);
             sc.row.resize(d, 0.0);
         }
-        if lambda < 1.0 {
-            let s = lambda.sqrt();
-            for (o, &i) in sc.r.iter_mut().zip(&self.r) {
-                *o = s * i;
-            }
-            for (o, &i) in sc.z.iter_mut().zip(&self.z) {
-                *o = s * i;
-            }
-        } else {
-            sc.r.copy_from_slice(&self.r);
-            sc.z.copy_from_slice(&self.z);
-        }
         sc.row.copy_from_slice(x);
-        let e = annihilate(&mut sc.r, &mut sc.z, &mut sc.row, y, 0);
+        let (e, mut poison) = annihilate_into(
+            &self.r,
+            &self.z,
+            lambda.sqrt(),
+            &mut sc.r,
+            &mut sc.z,
+            &mut sc.row,
+            y,
+        );
         let mut rss = lambda * self.rss + e * e;
         if lambda < 1.0 && self.cfg.ridge > 0.0 {
             let k = (self.samples % d as u64) as usize;
             sc.row.fill(0.0);
             sc.row[k] = ((1.0 - lambda) * self.cfg.ridge * d as f64).sqrt();
-            let e = annihilate(&mut sc.r, &mut sc.z, &mut sc.row, 0.0, k);
+            let (e, p) = annihilate(&mut sc.r, &mut sc.z, &mut sc.row, 0.0, k);
             rss += e * e;
+            poison += p;
         }
         let n_eff = lambda * self.n_eff + 1.0;
-        if !rss.is_finite()
-            || !sc.r.iter().all(|v| v.is_finite())
-            || !sc.z.iter().all(|v| v.is_finite())
-        {
+        // Entries the rotations did not touch are scaled copies of finite ones (lambda <= 1).
+        if !rss.is_finite() || poison != 0.0 {
             return Err(Error::NotFinite {
                 field: "rls update",
                 value: rss,
@@ -442,13 +515,16 @@ impl Rls {
                 got: usize::try_from(self.samples).unwrap_or(usize::MAX),
             });
         }
-        let mut u: SmallVec<[f64; 32]> = SmallVec::from_elem(0.0, d);
+        // Row-oriented forward substitution (R^T u = x): after u[k] is known, its contribution
+        // is removed from the remaining right-hand side along row k of R (contiguous).
+        let mut u: SmallVec<[f64; 32]> = SmallVec::from_slice(x);
         for k in 0..d {
-            let mut s = x[k];
-            for j in 0..k {
-                s -= self.r[j * d + k] * u[j];
+            let row = &self.r[k * d + k..(k + 1) * d];
+            let uk = u[k] / row[0];
+            u[k] = uk;
+            for (uj, &rkj) in u[k + 1..].iter_mut().zip(&row[1..]) {
+                *uj -= rkj * uk;
             }
-            u[k] = s / self.r[k * d + k];
         }
         let mean: f64 = u.iter().zip(&self.z).map(|(a, b)| a * b).sum();
         let lev: f64 = u.iter().map(|v| v * v).sum();

@@ -956,26 +956,21 @@ pub struct agentsched_task_runtime {
     pub duration: f64,
     /// What backfill checks against a reservation (>= `duration`).
     pub guard: f64,
-    /// One of `AGENTSCHED_RUNTIME_*`: where the estimate came from.
+    /// One of `AGENTSCHED_PREDICTION_SOURCE_*` (`_DECLARED` included): where it came from.
     pub source: u32,
 }
 
-/// The task's declared duration (no class, estimation off, or nothing learned yet).
-pub const AGENTSCHED_RUNTIME_DECLARED: u32 = 0;
-/// The class's regression on the task's features.
-pub const AGENTSCHED_RUNTIME_REGRESSION: u32 = 1;
-/// The class's exponentially weighted mean (too few samples for the regression).
-pub const AGENTSCHED_RUNTIME_CLASS_MEAN: u32 = 2;
-/// The mean over all classes (the class has no sample yet).
-pub const AGENTSCHED_RUNTIME_GLOBAL_MEAN: u32 = 3;
+/// In `agentsched_task_runtime` only: the task's declared duration (no class, estimation off,
+/// or nothing learned yet). The other sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
+pub const AGENTSCHED_PREDICTION_SOURCE_DECLARED: u32 = 3;
 
 fn runtime_source(s: Option<crate::estimate::Source>) -> u32 {
     use crate::estimate::Source;
     match s {
-        None => AGENTSCHED_RUNTIME_DECLARED,
-        Some(Source::Regression) => AGENTSCHED_RUNTIME_REGRESSION,
-        Some(Source::ClassMean) => AGENTSCHED_RUNTIME_CLASS_MEAN,
-        Some(Source::GlobalMean) => AGENTSCHED_RUNTIME_GLOBAL_MEAN,
+        None => AGENTSCHED_PREDICTION_SOURCE_DECLARED,
+        Some(Source::Regression) => super::estimate::AGENTSCHED_PREDICTION_SOURCE_REGRESSION,
+        Some(Source::ClassMean) => super::estimate::AGENTSCHED_PREDICTION_SOURCE_CLASS_MEAN,
+        Some(Source::GlobalMean) => super::estimate::AGENTSCHED_PREDICTION_SOURCE_GLOBAL_MEAN,
     }
 }
 

@@ -496,6 +496,7 @@ mod tests {
             include_str!("placement/cover.rs"),
             include_str!("placement/vbp.rs"),
             include_str!("estimate/forecast.rs"),
+            include_str!("estimate/runtime.rs"),
         ];
         let mut exports = 0;
         for src in files {

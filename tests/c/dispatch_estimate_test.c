@@ -121,7 +121,7 @@ static void learning_matches_least_squares(void) {
   EXPECT(agentsched_task_submit_classed(d, &t, 7, f, 2), OK);
   memset(&est, SENTINEL, sizeof est);
   EXPECT(agentsched_task_estimate(d, 100, &est), OK);
-  CHECK(est.source == AGENTSCHED_RUNTIME_REGRESSION);
+  CHECK(est.source == AGENTSCHED_PREDICTION_SOURCE_REGRESSION);
   CHECK(fabs(est.duration - (icept + 10.0 * slope)) < 1e-6 * (1.0 + fabs(est.duration)));
   CHECK(est.guard == est.duration);
 
@@ -129,7 +129,7 @@ static void learning_matches_least_squares(void) {
   t = task(101, &one, 4.5);
   EXPECT(agentsched_task_submit(d, &t), OK);
   EXPECT(agentsched_task_estimate(d, 101, &est), OK);
-  CHECK(est.source == AGENTSCHED_RUNTIME_DECLARED && est.duration == 4.5);
+  CHECK(est.source == AGENTSCHED_PREDICTION_SOURCE_DECLARED && est.duration == 4.5);
 
   EXPECT(agentsched_dispatcher_counts(d, &counts), OK);
   CHECK(counts.learned == n && counts.learn_rejected == 0 && counts.completed == n);
@@ -161,7 +161,7 @@ static void learning_matches_least_squares(void) {
   t = task(300, &one, 0.0);
   EXPECT(agentsched_task_submit_classed(d, &t, 9, f, 2), OK);
   EXPECT(agentsched_task_estimate(d, 300, &est), OK);
-  CHECK(est.source == AGENTSCHED_RUNTIME_REGRESSION);
+  CHECK(est.source == AGENTSCHED_PREDICTION_SOURCE_REGRESSION);
   CHECK(fabs(est.duration - 12.0) < 1e-6);
 
   /* Disabling: new classed tasks go back to their declared durations. */
@@ -169,7 +169,7 @@ static void learning_matches_least_squares(void) {
   t = task(301, &one, 3.0);
   EXPECT(agentsched_task_submit_classed(d, &t, 9, f, 2), OK);
   EXPECT(agentsched_task_estimate(d, 301, &est), OK);
-  CHECK(est.source == AGENTSCHED_RUNTIME_DECLARED && est.duration == 3.0);
+  CHECK(est.source == AGENTSCHED_PREDICTION_SOURCE_DECLARED && est.duration == 3.0);
   agentsched_dispatcher_free(d);
 }
 

@@ -205,6 +205,19 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_ar_forecast),
     reinterpret_cast<void (*)()>(&agentsched_forecast_metrics),
     reinterpret_cast<void (*)()>(&agentsched_capacity_burst),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_new),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_free),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_observe),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_predict),
+    reinterpret_cast<void (*)()>(&agentsched_runtime_estimator_samples),
+    reinterpret_cast<void (*)()>(&agentsched_prediction_quantile),
+    reinterpret_cast<void (*)()>(&agentsched_rls_new),
+    reinterpret_cast<void (*)()>(&agentsched_rls_free),
+    reinterpret_cast<void (*)()>(&agentsched_rls_last_error),
+    reinterpret_cast<void (*)()>(&agentsched_rls_update),
+    reinterpret_cast<void (*)()>(&agentsched_rls_predict),
+    reinterpret_cast<void (*)()>(&agentsched_rls_coefficients),
 };
 
 int main() {
