@@ -108,7 +108,8 @@ func TestStatusAndErrorValues(t *testing.T) {
 		agentsched.ErrInvalidSchema, agentsched.ErrTaskState, agentsched.ErrAgentState,
 		agentsched.ErrGang, agentsched.ErrNeverFits, agentsched.ErrTimeWentBackwards,
 		agentsched.ErrInvalidSnapshot, agentsched.ErrQueue, agentsched.ErrCycle,
-		agentsched.ErrInvalidGraph, agentsched.ErrInvalidSchedule, agentsched.ErrPanic,
+		agentsched.ErrInvalidGraph, agentsched.ErrInvalidSchedule, agentsched.ErrTooFewValues,
+		agentsched.ErrSingular, agentsched.ErrPanic,
 	}
 	seen := map[string]bool{}
 	for i, a := range all {

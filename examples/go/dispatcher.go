@@ -186,11 +186,14 @@ func (d *Dispatcher) requeueing(f func(h *C.agentsched_dispatcher) C.agentsched_
 	return out, nil
 }
 
-// Submit queues a task until the next Dispatch.
+// Submit queues a task until the next Dispatch. A task with a Class goes through
+// agentsched_task_submit_classed: with estimation enabled it is scheduled by its class's
+// predicted runtime (see SetEstimation).
 //
-// Errors: ErrDuplicateTask, ErrDimensionMismatch, ErrInvalidNumber, ErrInvalidConfig (gang
-// size 0), ErrGang, ErrInvalidArgument, and ErrNeverFits when no agent in the pool could ever
-// hold the task and Config.RejectNeverFit is set: then the *Error's Explanation says why.
+// Errors: ErrDuplicateTask, ErrDimensionMismatch (also: Features not of the model's length),
+// ErrInvalidNumber (also: a feature not finite), ErrInvalidConfig (gang size 0), ErrGang,
+// ErrInvalidArgument, and ErrNeverFits when no agent in the pool could ever hold the task and
+// Config.RejectNeverFit is set: then the *Error's Explanation says why.
 func (d *Dispatcher) Submit(spec TaskSpec) error {
 	var a arena
 	defer a.free()
@@ -198,12 +201,21 @@ func (d *Dispatcher) Submit(spec TaskSpec) error {
 	if err != nil {
 		return err
 	}
+	var feats *C.double
+	if spec.Class != nil {
+		feats = a.f64s(spec.Features)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.h == nil {
 		return ErrClosed
 	}
-	st := Status(C.agentsched_task_submit(d.h, &c))
+	var st Status
+	if spec.Class != nil {
+		st = Status(C.agentsched_task_submit_classed(d.h, &c, C.uint32_t(*spec.Class), feats, C.size_t(len(spec.Features))))
+	} else {
+		st = Status(C.agentsched_task_submit(d.h, &c))
+	}
 	if st == StatusOK {
 		return nil
 	}
@@ -319,15 +331,17 @@ func (d *Dispatcher) Counts() (Counts, error) {
 		return Counts{}, err
 	}
 	return Counts{
-		Agents:     uint64(c.agents),
-		Queued:     uint64(c.queued),
-		Running:    uint64(c.running),
-		Submitted:  uint64(c.submitted),
-		Placed:     uint64(c.placed),
-		Backfilled: uint64(c.backfilled),
-		Completed:  uint64(c.completed),
-		Cancelled:  uint64(c.cancelled),
-		Requeued:   uint64(c.requeued),
+		Agents:        uint64(c.agents),
+		Queued:        uint64(c.queued),
+		Running:       uint64(c.running),
+		Submitted:     uint64(c.submitted),
+		Placed:        uint64(c.placed),
+		Backfilled:    uint64(c.backfilled),
+		Completed:     uint64(c.completed),
+		Cancelled:     uint64(c.cancelled),
+		Requeued:      uint64(c.requeued),
+		Learned:       uint64(c.learned),
+		LearnRejected: uint64(c.learn_rejected),
 	}, nil
 }
 

@@ -39,6 +39,8 @@ const (
 	StatusCycle             Status = C.AGENTSCHED_STATUS_CYCLE
 	StatusInvalidGraph      Status = C.AGENTSCHED_STATUS_INVALID_GRAPH
 	StatusInvalidSchedule   Status = C.AGENTSCHED_STATUS_INVALID_SCHEDULE
+	StatusTooFewValues      Status = C.AGENTSCHED_STATUS_TOO_FEW_VALUES
+	StatusSingular          Status = C.AGENTSCHED_STATUS_SINGULAR
 	StatusPanic             Status = C.AGENTSCHED_STATUS_PANIC
 )
 
@@ -103,6 +105,8 @@ var (
 	ErrCycle             = &Error{Status: StatusCycle}
 	ErrInvalidGraph      = &Error{Status: StatusInvalidGraph}
 	ErrInvalidSchedule   = &Error{Status: StatusInvalidSchedule}
+	ErrTooFewValues      = &Error{Status: StatusTooFewValues}
+	ErrSingular          = &Error{Status: StatusSingular}
 	ErrPanic             = &Error{Status: StatusPanic}
 )
 

@@ -129,3 +129,55 @@ func ExampleDag() {
 	// heft 9.0, best 9.0 (heft), lower bound 6.5
 	// expected code 8.8, expected makespan 13.8 (exact), no backup 0.8
 }
+
+// Runtime estimation: the dispatcher learns how long each class of tool call takes and
+// schedules by that rather than by what the caller declared. A build (class 1) declared at 1
+// but learned at 8 waits behind a search (class 0) declared at 30 but learned at 1.
+func ExampleDispatcher_SetEstimation() {
+	cfg := agentsched.DefaultConfig()
+	cfg.Discipline = agentsched.DisciplineSJF
+	d, err := agentsched.NewDispatcher([]string{"cpu"}, &cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.JoinAgent(agentsched.AgentSpec{ID: 1, Capacity: []uint64{1}}); err != nil {
+		log.Fatal(err)
+	}
+	ec, _ := agentsched.DefaultEstimationConfig(1) // one feature: a constant 1 (the intercept)
+	if err := d.SetEstimation(&ec); err != nil {
+		log.Fatal(err)
+	}
+	class := func(c uint32) *uint32 { return &c }
+	one := []float64{1}
+
+	// Past runs teach the model: searches take 1, builds take 8.
+	now := 0.0
+	for i := uint32(0); i < 8; i++ {
+		c, took := i%2, 1.0
+		if c == 1 {
+			took = 8
+		}
+		_ = d.Submit(agentsched.TaskSpec{ID: 100 + i, Demand: []uint64{1}, Duration: 5, Class: class(c), Features: one})
+		_, _ = d.Dispatch()
+		now += took
+		_ = d.Advance(now)
+		_ = d.Complete(100 + i)
+	}
+
+	_ = d.Submit(agentsched.TaskSpec{ID: 1, Demand: []uint64{1}, Duration: 1, Class: class(1), Features: one})
+	_ = d.Submit(agentsched.TaskSpec{ID: 2, Demand: []uint64{1}, Duration: 30, Class: class(0), Features: one})
+	for _, id := range []uint32{1, 2} {
+		e, _ := d.TaskRuntime(id)
+		fmt.Printf("task %d: estimate %.1f (%s)\n", id, e.Duration, e.Source)
+	}
+	placed, _ := d.Dispatch()
+	fmt.Println("first:", placed[0].Task)
+	c, _ := d.Counts()
+	fmt.Println("learned from", c.Learned, "completions")
+	// Output:
+	// task 1: estimate 8.0 (regression)
+	// task 2: estimate 1.0 (regression)
+	// first: 2
+	// learned from 8 completions
+}

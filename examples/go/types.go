@@ -277,6 +277,13 @@ type TaskSpec struct {
 	Labels []Label
 	// Gang is nil for a task on its own.
 	Gang *Gang
+	// Class is the task's runtime class, nil for none. With estimation enabled
+	// (Dispatcher.SetEstimation) a classed task is scheduled by its class's predicted runtime
+	// instead of Duration, and teaches the model when it completes.
+	Class *uint32
+	// Features are the classed task's numeric features (exactly EstimationConfig.Features
+	// finite values while estimation is enabled); ignored when Class is nil.
+	Features []float64
 }
 
 // Assignment is one placement decision.
@@ -304,6 +311,11 @@ type Counts struct {
 	Completed  uint64 // tasks completed
 	Cancelled  uint64 // tasks cancelled
 	Requeued   uint64 // tasks requeued by agent failure or departure
+	// Learned counts the completions the runtime estimator learned from.
+	Learned uint64
+	// LearnRejected counts the completions the estimator refused (the update would overflow);
+	// those tasks still completed.
+	LearnRejected uint64
 }
 
 // Candidate is an agent and its score (higher is better).
