@@ -64,18 +64,18 @@ func DefaultEstimationConfig(features int) (EstimationConfig, error) {
 // RuntimeSource is where a task's runtime estimate came from.
 type RuntimeSource uint32
 
-// Runtime sources (AGENTSCHED_RUNTIME_*).
+// Runtime sources (AGENTSCHED_PREDICTION_SOURCE_*).
 const (
 	// RuntimeDeclared: the task's declared Duration (no class, estimation off, or nothing
 	// learned yet).
-	RuntimeDeclared RuntimeSource = C.AGENTSCHED_RUNTIME_DECLARED
+	RuntimeDeclared RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_DECLARED
 	// RuntimeRegression: the class's regression on the task's features.
-	RuntimeRegression RuntimeSource = C.AGENTSCHED_RUNTIME_REGRESSION
+	RuntimeRegression RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_REGRESSION
 	// RuntimeClassMean: the class's exponentially weighted mean (too few samples for the
 	// regression).
-	RuntimeClassMean RuntimeSource = C.AGENTSCHED_RUNTIME_CLASS_MEAN
+	RuntimeClassMean RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_CLASS_MEAN
 	// RuntimeGlobalMean: the mean over all classes (the class has no sample yet).
-	RuntimeGlobalMean RuntimeSource = C.AGENTSCHED_RUNTIME_GLOBAL_MEAN
+	RuntimeGlobalMean RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_GLOBAL_MEAN
 )
 
 func (s RuntimeSource) String() string {
