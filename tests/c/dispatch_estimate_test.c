@@ -216,7 +216,7 @@ static void hostile(void) {
   agentsched_estimation_config e, bad;
   agentsched_task_runtime est;
   uint64_t one = 1;
-  double f[2] = {1.0, 2.0}, nanf[2];
+  double f[2] = {1.0, 2.0}, f3[3] = {1.0, 2.0, 3.0}, nanf[2];
   size_t len = 0;
   uint8_t *before;
   agentsched_task_spec t = task(1, &one, 1.0);
@@ -249,7 +249,7 @@ static void hostile(void) {
   EXPECT(agentsched_task_submit_classed(d, NULL, 0, f, 2), NULLP);
   EXPECT(agentsched_task_submit_classed(d, &t, 0, NULL, 2), NULLP);
   EXPECT(agentsched_task_submit_classed(d, &t, 0, f, 1), DIMS_BAD);
-  EXPECT(agentsched_task_submit_classed(d, &t, 0, f, 3), DIMS_BAD);
+  EXPECT(agentsched_task_submit_classed(d, &t, 0, f3, 3), DIMS_BAD);
   nanf[0] = 1.0;
   nanf[1] = NAN;
   EXPECT(agentsched_task_submit_classed(d, &t, 0, nanf, 2), INVNUM);
