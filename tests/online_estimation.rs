@@ -335,6 +335,135 @@ fn snapshots_carry_the_model_and_the_estimates() {
     assert_eq!(c.estimator().unwrap().classes(), 0);
 }
 
+#[test]
+fn yielded_runs_count_toward_the_learned_runtime() {
+    let mut d = sjf_with(Some(estimation()));
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1]).speed(2.0))
+        .unwrap();
+    for k in 0..6u32 {
+        d.submit(classed(k, 1, 0, 1.0)).unwrap();
+        d.dispatch();
+        // 5 on the clock at speed 2 is 10 of speed-1 work; the host reports 5 used.
+        d.advance_to(d.now() + 5.0).unwrap();
+        d.yield_task(TaskId(k), 5.0).unwrap();
+        d.dispatch();
+        d.advance_to(d.now() + 2.0).unwrap(); // 4 more of speed-1 work
+        d.complete(TaskId(k)).unwrap();
+    }
+    let p = d
+        .estimator()
+        .unwrap()
+        .predict(0, &[1.0, 1.0])
+        .unwrap()
+        .unwrap();
+    assert!((p.mean - 14.0).abs() < 1e-4, "{p:?}"); // ridge bias on collinear [1, 1]
+    // A failure restarts the run: work before it does not count.
+    d.submit(classed(50, 1, 1, 1.0)).unwrap();
+    d.dispatch();
+    d.advance_to(d.now() + 1.0).unwrap();
+    d.yield_task(TaskId(50), 1.0).unwrap();
+    d.dispatch();
+    d.fail_agent(AgentId(1)).unwrap();
+    d.recover_agent(AgentId(1)).unwrap();
+    d.dispatch();
+    d.complete_with_runtime(TaskId(50), 3.0).unwrap();
+    let p = d
+        .estimator()
+        .unwrap()
+        .predict(1, &[1.0, 1.0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.source, Source::ClassMean);
+    assert!((p.mean - 6.0).abs() < 1e-9, "{p:?}");
+}
+
+#[test]
+fn a_class_never_seen_keeps_its_declared_duration() {
+    let mut d = sjf_with(Some(estimation()));
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    teach(&mut d, 1, 0, 5, |_| 1.0);
+    d.submit(classed(99, 1, 42, 1.0).duration(1000.0)).unwrap();
+    let e = d.runtime_estimate(TaskId(99)).unwrap();
+    assert_eq!((e.duration, e.source), (1000.0, None));
+    // The estimator itself would answer with the global mean.
+    let p = d
+        .estimator()
+        .unwrap()
+        .predict(42, &[1.0, 1.0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.source, Source::GlobalMean);
+}
+
+#[test]
+fn huge_features_fall_back_to_the_declared_duration() {
+    let mut d = sjf_with(Some(estimation()));
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    teach(&mut d, 1, 0, 10, |x| 1.0 + x);
+    d.submit(classed(99, 1, 0, 1e200).duration(7.0)).unwrap();
+    let e = d.runtime_estimate(TaskId(99)).unwrap();
+    assert!(e.duration.is_finite() && e.guard.is_finite());
+    assert!(d.dry_run(&classed(100, 1, 0, 1e300)).is_ok());
+}
+
+/// With a log-scale model the guard is the exact quantile of the runtime, exp(mu + t s), not the
+/// delta-method approximation around the median.
+#[test]
+fn log_target_guard_is_the_exact_quantile() {
+    let mut e = estimation();
+    e.estimator.log_target = true;
+    e.estimator.min_samples = 1_000;
+    e.backfill_quantile = Some(0.9);
+    let cfg = DispatcherConfig {
+        estimation: Some(e),
+        ..DispatcherConfig::default()
+    };
+    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    let runtimes = [1.0, 10.0, 100.0];
+    for k in 0..30u32 {
+        d.submit(classed(k, 1, 0, 1.0)).unwrap();
+        d.dispatch();
+        d.complete_with_runtime(TaskId(k), runtimes[k as usize % 3])
+            .unwrap();
+    }
+    d.submit(classed(99, 1, 0, 1.0)).unwrap();
+    let g = d.runtime_estimate(TaskId(99)).unwrap();
+    let est = d.estimator().unwrap();
+    let exact = est.quantile(0, &[1.0, 1.0], 0.9).unwrap().unwrap();
+    assert!((g.guard - exact).abs() <= 1e-9 * exact, "{g:?} vs {exact}");
+    // Recomputed from the class's log-scale prediction: median exp(mu), t quantile on log scale.
+    let p = est.predict(0, &[1.0, 1.0]).unwrap().unwrap();
+    let s = p.std_error / (p.mean + agentsched::estimate::runtime::LOG_OFFSET);
+    let t = agentsched::estimate::stats::t_quantile(0.9, p.dof).unwrap();
+    let mu = (p.mean + agentsched::estimate::runtime::LOG_OFFSET).ln();
+    assert!(((mu + t * s).exp() - exact).abs() < 1e-6 * exact);
+    assert!(
+        g.guard > p.quantile(0.9).unwrap(),
+        "exact beats the delta method here"
+    );
+}
+
+#[test]
+fn replacing_the_model_resets_tasks_that_no_longer_fit() {
+    let mut d = sjf_with(Some(estimation()));
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    teach(&mut d, 1, 0, 6, |_| 7.0);
+    d.submit(classed(50, 1, 0, 1.0).duration(3.0)).unwrap();
+    d.submit(classed(51, 1, 0, 1.0).duration(4.0)).unwrap();
+    assert_eq!(
+        d.runtime_estimate(TaskId(50)).unwrap().source,
+        Some(Source::Regression)
+    );
+    d.dispatch(); // 50 runs
+    d.set_estimation(Some(EstimationConfig::new(3))).unwrap();
+    assert_eq!(d.refresh_estimates(), 2);
+    let e = d.runtime_estimate(TaskId(51)).unwrap();
+    assert_eq!((e.duration, e.source), (4.0, None));
+    d.complete(TaskId(50)).unwrap();
+    assert_eq!(d.stats().learn_rejected, 1);
+}
+
 // ---- random event sequences -----------------------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -351,6 +480,7 @@ enum Ev {
     Recover(u8),
     Advance(u8),
     Refresh,
+    Yield(u8, u8),
 }
 
 fn ev() -> impl Strategy<Value = Ev> {
@@ -364,6 +494,7 @@ fn ev() -> impl Strategy<Value = Ev> {
         1 => (0..3u8).prop_map(Ev::Recover),
         2 => (0..20u8).prop_map(Ev::Advance),
         1 => Just(Ev::Refresh),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(t, u)| Ev::Yield(t, u)),
     ]
 }
 
@@ -424,6 +555,11 @@ fn run(events: &[Ev], quantile: Option<f64>) -> (Dispatcher, BTreeMap<TaskId, u3
             Ev::Advance(dt) => d.advance_to(d.now() + f64::from(*dt)).unwrap(),
             Ev::Refresh => {
                 d.refresh_estimates();
+            }
+            Ev::Yield(k, used) => {
+                if let Some(id) = running(&d, *k) {
+                    d.yield_task(id, f64::from(*used)).unwrap();
+                }
             }
         }
         // Invariants after every event: no over-commit, every estimate a duration.

@@ -383,6 +383,34 @@ impl RuntimeEstimator {
         Ok(Some((lo.max(0.0), hi.max(0.0))))
     }
 
+    /// The `p` quantile of the predicted runtime of a task of `class`: with `log_target` the
+    /// exact back-transform `exp(mu + t_p s) - LOG_OFFSET` of the log-scale quantile (which the
+    /// delta-method [`Prediction::quantile`] of [`predict`](Self::predict) only approximates),
+    /// otherwise that of `predict`'s distribution. Clamped at 0. The dispatcher's backfill
+    /// guard uses it.
+    ///
+    /// # Errors
+    /// Those of [`predict`](Self::predict); [`Error::NotFinite`]/[`Error::InvalidConfig`] for a
+    /// `p` outside `(0, 1)`; [`Error::NotFinite`] when the quantile is not representable.
+    pub fn quantile(&self, class: u32, features: &[f64], p: f64) -> Result<Option<f64>> {
+        let Some(raw) = self.predict_raw(class, features)? else {
+            return Ok(None);
+        };
+        let q = raw.mean + raw.std_error * raw.factor(p)?;
+        let q = if self.cfg.log_target {
+            q.exp() - LOG_OFFSET
+        } else {
+            q
+        };
+        if !q.is_finite() {
+            return Err(Error::NotFinite {
+                field: "quantile",
+                value: q,
+            });
+        }
+        Ok(Some(q.max(0.0)))
+    }
+
     /// The configuration.
     pub fn config(&self) -> &EstimatorConfig {
         &self.cfg

@@ -3,7 +3,7 @@
 
 use super::task::{TaskSpec, TaskState};
 use super::{Dispatcher, Place};
-use crate::estimate::{EstimatorConfig, Prediction, RuntimeEstimator, Source};
+use crate::estimate::{EstimatorConfig, RuntimeEstimator, Source};
 use crate::model::TaskId;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -177,11 +177,34 @@ impl Dispatcher {
         let Some((class, features)) = classed(cfg, spec)? else {
             return Ok(RuntimeEstimate::declared(declared));
         };
-        let Some(p) = est.predict(class, features)? else {
+        // The features were checked above, so a failed prediction is numerical (leverage
+        // overflowing at huge features): the task keeps its declared duration, as it would
+        // before its class has data. So does a class never seen: other classes' mean says
+        // nothing about it.
+        let Ok(Some(p)) = est.predict(class, features) else {
             return Ok(RuntimeEstimate::declared(declared));
         };
-        Ok(from_prediction(&p, cfg.backfill_quantile)
-            .unwrap_or(RuntimeEstimate::declared(declared)))
+        if p.source == Source::GlobalMean {
+            return Ok(RuntimeEstimate::declared(declared));
+        }
+        let guard = match cfg.backfill_quantile {
+            // The estimator's quantile is exact on the runtime scale, log target included.
+            Some(q) => match est.quantile(class, features, q) {
+                Ok(Some(g)) => g,
+                _ => return Ok(RuntimeEstimate::declared(declared)),
+            },
+            None => p.mean,
+        };
+        let duration = p.mean.max(0.0);
+        let guard = guard.max(duration);
+        if !(duration.is_finite() && guard.is_finite()) {
+            return Ok(RuntimeEstimate::declared(declared));
+        }
+        Ok(RuntimeEstimate {
+            duration,
+            guard,
+            source: Some(p.source),
+        })
     }
 
     /// Re-predicts the runtime of every live classed task from the model as it is now, and
@@ -200,9 +223,11 @@ impl Dispatcher {
             if r.spec.class.is_none() {
                 continue;
             }
-            let Ok(e) = self.estimate_spec(&r.spec, r.spec.duration) else {
-                continue;
-            };
+            // A task whose features no longer fit the model (the estimation was replaced by
+            // one with another feature count) goes back to its declared duration.
+            let e = self
+                .estimate_spec(&r.spec, r.spec.duration)
+                .unwrap_or(RuntimeEstimate::declared(r.spec.duration));
             if e == r.estimate {
                 continue;
             }
@@ -217,9 +242,10 @@ impl Dispatcher {
         changed
     }
 
-    /// Teaches the model a completed task's runtime: `elapsed` on an agent of speed `speed`.
-    /// A rejected observation (the model would overflow) never fails the completion; it is
-    /// counted in [`super::Stats::learn_rejected`].
+    /// Teaches the model a completed task's runtime: its final run, `elapsed` on an agent of
+    /// speed `speed`, plus the work of the runs it yielded. A rejected observation (features
+    /// that no longer fit a replaced model, or an update that would overflow) never fails the
+    /// completion; it is counted in [`super::Stats::learn_rejected`].
     pub(super) fn learn(&mut self, slot: u32, elapsed: f64, speed: f64) {
         let learn = self.config.estimation.as_ref().is_some_and(|c| c.learn);
         let (Some(est), Some(Some(r))) = (self.estimator.as_mut(), self.tasks.get(slot as usize))
@@ -229,15 +255,17 @@ impl Dispatcher {
         let Some(class) = r.spec.class.filter(|_| learn) else {
             return;
         };
-        let runtime = elapsed * speed;
+        let runtime = (r.work + elapsed * speed).min(f64::MAX);
         match est.observe(class, &r.spec.features, runtime) {
             Ok(()) => self.stats.learned = self.stats.learned.saturating_add(1),
             Err(_) => self.stats.learn_rejected = self.stats.learn_rejected.saturating_add(1),
         }
     }
 
-    /// A running task completed after running for `runtime` (wall time on its agent, as the
-    /// host measured it); the model learns from it instead of from the dispatcher's clock.
+    /// A running task completed after running for `runtime` since it was last placed (wall time
+    /// on its current agent, as the host measured it); the model learns from it instead of from
+    /// the dispatcher's clock. Runs the task yielded before count by the `used` given to
+    /// [`Dispatcher::yield_task`].
     ///
     /// # Errors
     /// [`Error::NotFinite`]/[`Error::Negative`] (`runtime`), then as
@@ -256,17 +284,4 @@ impl Dispatcher {
         };
         Some(((self.now - since).max(0.0), self.pool.speed(agent)?))
     }
-}
-
-fn from_prediction(p: &Prediction, quantile: Option<f64>) -> Option<RuntimeEstimate> {
-    let duration = p.mean.max(0.0);
-    let guard = match quantile {
-        Some(q) => p.quantile(q).ok()?.max(duration),
-        None => duration,
-    };
-    (duration.is_finite() && guard.is_finite()).then_some(RuntimeEstimate {
-        duration,
-        guard,
-        source: Some(p.source),
-    })
 }

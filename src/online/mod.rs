@@ -130,8 +130,8 @@ pub struct Stats {
     /// Completions the runtime estimator learned from.
     #[serde(default)]
     pub learned: u64,
-    /// Completions the runtime estimator refused (an observation that would overflow the
-    /// model); the completion itself still happened.
+    /// Completions the runtime estimator refused (features that no longer fit a replaced
+    /// model, or an update that would overflow it); the completion itself still happened.
     #[serde(default)]
     pub learn_rejected: u64,
 }
@@ -147,6 +147,8 @@ struct TaskRec {
     state: TaskState,
     /// The runtime it is scheduled with.
     estimate: RuntimeEstimate,
+    /// Speed-1 work done in the runs it yielded (so that learning sees the whole runtime).
+    work: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -474,6 +476,10 @@ impl Dispatcher {
         }
         let mut out = Vec::with_capacity(slots.len());
         for (_, s) in slots {
+            // A run lost with its agent starts over: its yielded work is gone too.
+            if let Some(r) = self.rec_mut(s) {
+                r.work = 0.0;
+            }
             if let Some(id) = self.unplace(s) {
                 self.requeue_slot(s);
                 self.stats.requeued = self.stats.requeued.saturating_add(1);
@@ -619,6 +625,7 @@ impl Dispatcher {
             arrival: self.now,
             state: TaskState::Queued,
             estimate,
+            work: 0.0,
         });
         self.next_seq = next_seq;
         self.stats.submitted = self.stats.submitted.saturating_add(1);
@@ -684,6 +691,11 @@ impl Dispatcher {
             });
         }
         self.queue.charge(slot, used)?;
+        let speed = self.elapsed(slot).map_or(1.0, |(_, sp)| sp);
+        if let Some(r) = self.rec_mut(slot) {
+            // Saturates rather than reaching infinity: the work only feeds learning.
+            r.work = (r.work + used * speed).min(f64::MAX);
+        }
         self.unplace(slot);
         self.requeue_slot(slot);
         Ok(())

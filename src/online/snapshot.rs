@@ -42,6 +42,9 @@ pub struct TaskSnapshot {
     /// The runtime it is scheduled with; absent means its declared duration.
     #[serde(default)]
     pub estimate: Option<RuntimeEstimate>,
+    /// Speed-1 work done in runs it yielded (what learning adds to its final run).
+    #[serde(default)]
+    pub work: f64,
 }
 
 /// A finished task in a snapshot.
@@ -148,6 +151,7 @@ impl Dispatcher {
                 used: self.queue.used(slot).unwrap_or(0.0),
                 state: r.state,
                 estimate: Some(r.estimate),
+                work: r.work,
             })
             .collect();
         tasks.sort_by_key(|t| t.spec.id);
@@ -238,6 +242,7 @@ impl Dispatcher {
             let (demand, duration) = d.check_spec(&t.spec)?;
             let estimate = t.estimate.unwrap_or(RuntimeEstimate::declared(duration));
             estimate.validate(id)?;
+            let work = crate::model::check_non_negative("task.work", t.work)?;
             let arrival = crate::model::check_non_negative("task.arrival", t.arrival)?;
             let used = crate::model::check_non_negative("task.used", t.used)?;
             if arrival > now || t.seq >= s.next_seq {
@@ -307,6 +312,7 @@ impl Dispatcher {
                 arrival,
                 state: t.state,
                 estimate,
+                work,
             }));
         }
         for f in s.finished {
