@@ -3524,7 +3524,9 @@ agentsched_status agentsched_runtime_estimator_samples(agentsched_runtime_estima
 
 /**
  * The `p` quantile (p in (0, 1)) of a prediction's distribution, `mean + std_error * t_p(dof)`,
- * into `*out` (untouched on failure).
+ * into `*out` (untouched on failure). For an estimator with `log_target` this is the
+ * delta-method approximation around the median; the exact (asymmetric) bounds are the `lo`
+ * and `hi` that `agentsched_runtime_estimator_predict` computes at its `level`.
  *
  * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
  * INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.

@@ -258,9 +258,7 @@ fn annihilate(
         }
         let rk = &mut r[k * d..(k + 1) * d];
         let a = rk[k];
-        // Plain sqrt, not hypot: overflow shows as inf and is rejected by the caller, and this
-        // is the hot loop.
-        let h = (a * a + b * b).sqrt();
+        let h = givens_radius(a, b);
         let inv = 1.0 / h;
         let (c, s) = (a * inv, b * inv);
         rk[k] = h;
@@ -308,9 +306,7 @@ fn annihilate_into(
             continue;
         }
         let a = sq * src[0];
-        // Plain sqrt, not hypot: overflow shows as inf and is rejected by the caller, and this
-        // is the hot loop.
-        let h = (a * a + b * b).sqrt();
+        let h = givens_radius(a, b);
         let inv = 1.0 / h;
         let (c, s) = (a * inv, b * inv);
         // The old entries are scaled by sq on the fly.
@@ -332,6 +328,19 @@ fn annihilate_into(
         poison += n * 0.0;
     }
     (y, poison)
+}
+
+/// `sqrt(a² + b²)` for a Givens rotation: the plain formula in the hot loop, `hypot` only when
+/// the squares underflow or overflow (tiny features with no ridge, or magnitudes near 1e154),
+/// which would otherwise turn a valid observation into 0/0 or inf.
+#[inline]
+fn givens_radius(a: f64, b: f64) -> f64 {
+    let sq = a * a + b * b;
+    if sq > 1e-290 && sq < 1e290 {
+        sq.sqrt()
+    } else {
+        a.hypot(b)
+    }
 }
 
 impl Rls {
@@ -680,8 +689,9 @@ mod tests {
         let mut rls = Rls::new(RlsConfig::new(2)).unwrap();
         rls.update(&[1.0, 2.0], 3.0).unwrap();
         let before = rls.clone();
+        // A residual whose square overflows.
         assert!(matches!(
-            rls.update(&[1e300, 1.0], 1.0),
+            rls.update(&[1.0, 1.0], 1e300),
             Err(Error::NotFinite { .. })
         ));
         assert_eq!(rls, before);

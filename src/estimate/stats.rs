@@ -35,6 +35,9 @@ fn check_probability(field: &'static str, p: f64) -> Result<f64> {
     Ok(p)
 }
 
+/// `ln(f64::MAX)`.
+const F64_MAX_LN: f64 = 709.782_712_893_384;
+
 fn check_dof(dof: f64) -> Result<f64> {
     if dof.is_nan() {
         return Err(Error::NotFinite {
@@ -275,6 +278,13 @@ fn t_ln_beta(dof: f64) -> f64 {
 /// `P(|T| > |t|)` for Student's t: `I_{dof/(dof+t²)}(dof/2, 1/2)`.
 fn t_two_tail(t: f64, dof: f64, ln_beta: f64) -> f64 {
     let t2 = t * t;
+    if t2 > 1e300 {
+        // t² overflows (or nearly): x = dof/(dof+t²) only exists in logs, and with few degrees
+        // of freedom the tail there is far from negligible.
+        let a = 0.5 * dof;
+        let ln_x = dof.ln() - 2.0 * t.abs().ln() - (dof / t2).ln_1p();
+        return (a * ln_x - ln_beta).exp() * beta_fraction(ln_x.exp(), a, 0.5) / a;
+    }
     let (x, y) = (dof / (dof + t2), t2 / (dof + t2));
     incomplete_beta(x, y, 0.5 * dof, 0.5, ln_beta)
 }
@@ -346,10 +356,15 @@ pub fn t_cdf(x: f64, dof: f64) -> Result<f64> {
     Ok(if x > 0.0 { 1.0 - tail } else { tail })
 }
 
-/// The t density, `(1 + x²/dof)^(-(dof+1)/2) / (sqrt(dof) B(dof/2, 1/2))`.
-fn t_density(x: f64, dof: f64, ln_beta: f64) -> f64 {
-    let ln = -ln_beta - 0.5 * dof.ln() - 0.5 * (dof + 1.0) * (x * x / dof).ln_1p();
-    ln.exp()
+/// The log of the t density, `(1 + x²/dof)^(-(dof+1)/2) / (sqrt(dof) B(dof/2, 1/2))`.
+fn t_ln_density(x: f64, dof: f64, ln_beta: f64) -> f64 {
+    let r = x * x / dof;
+    let ln1p = if r.is_finite() {
+        r.ln_1p()
+    } else {
+        2.0 * x.abs().ln() - dof.ln()
+    };
+    -ln_beta - 0.5 * dof.ln() - 0.5 * (dof + 1.0) * ln1p
 }
 
 /// Student's t quantile: the `t` with `P(T <= t) = p`, for `dof > 0` (fractional allowed;
@@ -386,49 +401,74 @@ pub fn t_quantile(p: f64, dof: f64) -> Result<f64> {
         let t = (2.0 / a).sqrt() * (1.0 - 2.0 * tail);
         return Ok(if upper { t } else { -t });
     }
+    let ln_beta = t_ln_beta(dof);
+    let upper_tail = |t: f64| 0.5 * t_two_tail(t, dof, ln_beta);
+    // Beyond the largest double the quantile cannot be represented (a handful of degrees of
+    // freedom or fewer and a small tail).
+    // (P(T > t) ~ t^-dof, so that needs dof * ln(MAX) < ln(1/tail) up to a modest constant:
+    // only then is the check worth its evaluation.)
+    if dof * F64_MAX_LN < 10.0 - tail.ln() && upper_tail(f64::MAX) > tail {
+        return Err(Error::NotFinite {
+            field: "t_quantile",
+            value: f64::INFINITY,
+        });
+    }
+    // Start: Cornish–Fisher in the body; in the far tail, the power law
+    // P(T > t) ~ dof^(dof/2) t^(-dof) / (dof B(dof/2, 1/2)).
     let (z2, n) = (z * z, dof);
-    let mut t = z
+    let cf = z
         + (z2 * z + z) / (4.0 * n)
         + (5.0 * z2 * z2 * z + 16.0 * z2 * z + 3.0 * z) / (96.0 * n * n)
         + (3.0 * z2 * z2 * z2 * z + 19.0 * z2 * z2 * z + 17.0 * z2 * z - 15.0 * z)
             / (384.0 * n * n * n);
-    if !t.is_finite() || t <= 0.0 {
-        t = z.max(1e-3);
+    let ln_power = ((0.5 * n - 1.0) * n.ln() - ln_beta - tail.ln()) / n;
+    let mut u = if tail < 1e-6 && ln_power.is_finite() {
+        ln_power
+    } else if cf.is_finite() && cf > 0.0 {
+        cf.ln()
+    } else {
+        z.max(1e-3).ln()
     }
-    // Bracket [lo, hi] on the upper tail function g(t) = P(T > t) - tail, decreasing in t.
-    let ln_beta = t_ln_beta(dof);
-    let upper_tail = |t: f64| 0.5 * t_two_tail(t, dof, ln_beta);
-    let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
-    for _ in 0..200 {
-        let g = upper_tail(t) - tail;
-        if g == 0.0 {
-            break;
+    .min(F64_MAX_LN);
+    // Newton on u = ln t against ln P(T > t): nearly linear in the power-law tail, so a few
+    // steps reach full precision anywhere; bisection in u keeps it inside its bracket.
+    let ln_tail = tail.ln();
+    let (mut lo, mut hi) = (f64::NEG_INFINITY, F64_MAX_LN);
+    for _ in 0..400 {
+        let t = u.exp();
+        let tt = upper_tail(t);
+        if tt == tail {
+            return Ok(if upper { t } else { -t });
         }
-        if g > 0.0 {
-            lo = t;
+        if tt > tail {
+            lo = u;
         } else {
-            hi = t;
+            hi = u;
         }
-        let step = g / t_density(t, dof, ln_beta);
-        let mut next = t + step;
+        let ln_tt = tt.ln();
+        let slope = (u + t_ln_density(t, dof, ln_beta) - ln_tt).exp();
+        let mut next = u + (ln_tt - ln_tail) / slope;
         let newton = next > lo && next < hi && next.is_finite();
         if !newton {
-            next = if hi.is_finite() {
+            next = if lo.is_finite() {
                 0.5 * (lo + hi)
             } else {
-                2.0 * t + 1.0
+                u - 1.0
             };
         }
-        // Newton converges quadratically: once a Newton step is below 1e-10 relative, the
-        // next one would be below double precision, and needs no further evaluation.
+        // Newton converges quadratically: once its step is below 1e-10 (relative in t), the
+        // next one would be below double precision.
         let tol = if newton { 1e-10 } else { 1e-15 };
-        if (next - t).abs() <= tol * t.abs() {
-            t = next;
-            break;
+        if (next - u).abs() <= tol * u.abs().max(1.0) {
+            let t = next.exp();
+            return Ok(if upper { t } else { -t });
         }
-        t = next;
+        u = next;
     }
-    Ok(if upper { t } else { -t })
+    Err(Error::NotFinite {
+        field: "t_quantile",
+        value: f64::NAN,
+    })
 }
 
 #[cfg(test)]
@@ -502,6 +542,45 @@ mod tests {
         }
         // Exact: dof = 1 is the Cauchy distribution.
         assert!((t_cdf(1.0, 1.0).unwrap() - 0.75).abs() < 1e-14);
+    }
+
+    #[test]
+    fn far_tails_converge() {
+        for dof in [0.5, 1.5, 3.5, 10.0, 57.0] {
+            for p in [1e-20, 1e-100, 1e-300] {
+                // Representable only while p > ~MAX^-dof.
+                let t = match t_quantile(p, dof) {
+                    Ok(t) => t,
+                    Err(Error::NotFinite { .. }) if dof * 709.0 < -p.ln() => continue,
+                    Err(e) => panic!("dof={dof} p={p}: {e}"),
+                };
+                let back = t_cdf(t, dof).unwrap();
+                assert!(
+                    (back / p - 1.0).abs() < 1e-8,
+                    "dof={dof} p={p}: t={t} back={back}"
+                );
+                let up = t_quantile(1.0 - 1e-15, dof).unwrap();
+                assert!((t_cdf(-up, dof).unwrap() / 1e-15 - 1.0).abs() < 1e-3);
+            }
+        }
+    }
+
+    #[test]
+    fn tails_beyond_doubles() {
+        // With 0.002 degrees of freedom P(T > t) ~ t^-0.002: the 95% quantile is about e^1148,
+        // which no double holds. The CDF stays right where t² overflows.
+        assert!(matches!(
+            t_quantile(0.95, 0.002),
+            Err(Error::NotFinite { .. })
+        ));
+        let big = 1e200;
+        let tail = 1.0 - t_cdf(big, 0.002).unwrap();
+        // Power law: dof^(dof/2) t^-dof / (dof B(dof/2, 1/2)) recomputed independently.
+        let nu: f64 = 0.002;
+        let ln_b = ln_gamma(0.5 * nu) + ln_gamma(0.5) - ln_gamma(0.5 * nu + 0.5);
+        let expect = (0.5 * nu * nu.ln() - nu * big.ln() - nu.ln() - ln_b).exp();
+        assert!((tail / expect - 1.0).abs() < 1e-2, "{tail} vs {expect}");
+        assert!(tail > 0.1);
     }
 
     #[test]
