@@ -619,3 +619,81 @@ fn seasonality_none_without_trend_is_simple_exponential_smoothing() {
     }
     assert_eq!(model.forecast(3, 0.5).unwrap().mean, vec![l; 3]);
 }
+
+// ---------------------------------------------------------------- review fixes (issue 7)
+
+#[test]
+fn ar_order_above_the_cap_is_rejected() {
+    use agentsched::estimate::ar::MAX_AR_ORDER;
+    let p = MAX_AR_ORDER + 1;
+    let y = ar_series(11, 2 * p + 2, 0.0, &[0.5], 1.0);
+    for r in [ArModel::fit(&y, p), ArModel::select(&y, p, Criterion::Aic)] {
+        assert!(
+            matches!(r, Err(Error::InvalidConfig { field: "p", .. })),
+            "{r:?}"
+        );
+    }
+    assert!(matches!(
+        ArModel::fit(&y, usize::MAX),
+        Err(Error::InvalidConfig { field: "p", .. })
+    ));
+}
+
+#[test]
+fn ar_select_equals_direct_fits_on_the_common_sample() {
+    // statsmodels' ar_select_order convention: every order is scored on targets y[max_p..], i.e.
+    // order p is fitted to y[max_p - p..]. Recompute every criterion from direct fits.
+    let y = ar_series(21, 300, 0.3, &[0.6, -0.25, 0.1], 1.0);
+    let max_p = 8;
+    for crit in [Criterion::Aic, Criterion::Bic] {
+        let n = (y.len() - max_p) as f64;
+        let mut best = (usize::MAX, f64::INFINITY);
+        for p in 0..=max_p {
+            let m = ArModel::fit(&y[max_p - p..], p).unwrap();
+            assert_eq!(m.n_eff() as f64, n);
+            let k = (p + 1) as f64;
+            let pen = match crit {
+                Criterion::Aic => 2.0 * k,
+                Criterion::Bic => n.ln() * k,
+            };
+            let ic = n * (m.rss() / n).ln() + pen;
+            if ic < best.1 {
+                best = (p, ic);
+            }
+        }
+        let chosen = ArModel::select(&y, max_p, crit).unwrap();
+        assert_eq!(chosen.order(), best.0, "{crit:?}");
+        assert_eq!(chosen, ArModel::fit(&y, best.0).unwrap());
+    }
+    // A series exactly periodic with period 2 makes order 2 and above singular; select keeps
+    // the lower orders.
+    let per: Vec<f64> = (0..40)
+        .map(|t| if t % 2 == 0 { 1.0 } else { 3.0 } + if t % 3 == 0 { 0.0 } else { 1e-3 })
+        .collect();
+    assert!(ArModel::select(&per, 4, Criterion::Aic).is_ok());
+}
+
+#[test]
+fn ar_fits_series_near_the_limits_of_f64() {
+    let y = ar_series(5, 400, 2.0, &[0.5, -0.3], 1.0);
+    let base = ArModel::fit(&y, 2).unwrap();
+    let fb = base.forecast(5, 0.9).unwrap();
+    for scale in [1e160, 1e-170, 1e300, 1e-300] {
+        let ys: Vec<f64> = y.iter().map(|v| v * scale).collect();
+        let m = ArModel::fit(&ys, 2).unwrap_or_else(|e| panic!("scale {scale}: {e:?}"));
+        assert!(close(m.intercept() / scale, base.intercept(), 1e-9));
+        assert_all_close(m.coefficients(), base.coefficients(), 1e-9, "phi");
+        let f = m.forecast(5, 0.9).unwrap();
+        for j in 0..5 {
+            assert!(
+                close(f.mean[j] / scale, fb.mean[j], 1e-9),
+                "{scale} mean {j}"
+            );
+            assert!(close(f.sd[j] / scale, fb.sd[j], 1e-9), "{scale} sd {j}");
+        }
+        assert_eq!(
+            ArModel::select(&ys, 4, Criterion::Bic).unwrap().order(),
+            ArModel::select(&y, 4, Criterion::Bic).unwrap().order()
+        );
+    }
+}
