@@ -697,3 +697,26 @@ fn ar_fits_series_near_the_limits_of_f64() {
         );
     }
 }
+
+#[test]
+fn multiplicative_simulation_limits_name_the_field() {
+    let model = HoltWinters::fit(&air(), &HwConfig::multiplicative(12)).unwrap();
+    // 2,000 paths x 2,098 steps is above 2^22 simulated values: the horizon is to blame.
+    assert!(matches!(
+        model.forecast(2098, 0.9),
+        Err(Error::InvalidConfig { field: "h", .. })
+    ));
+    let mut cfg = HwConfig::multiplicative(12);
+    cfg.paths = (1 << 22) + 1;
+    let many = HoltWinters::fit(&air(), &cfg).unwrap();
+    assert!(matches!(
+        many.forecast(1, 0.9),
+        Err(Error::InvalidConfig { field: "paths", .. })
+    ));
+    cfg.paths = 1;
+    let one = HoltWinters::fit(&air(), &cfg).unwrap();
+    assert!(matches!(
+        one.forecast(1, 0.9),
+        Err(Error::InvalidConfig { field: "paths", .. })
+    ));
+}

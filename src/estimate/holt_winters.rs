@@ -621,10 +621,14 @@ impl HwModel {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `h == 0` or above 2^24, a `level` outside `(0, 1)`, fewer than 2
-    /// simulated paths or more than 2^26 simulated values; [`Error::NotFinite`] when a forecast overflows.
+    /// simulated paths or more than 2^22 of them (field `paths`), or `paths x h` above 2^22
+    /// simulated values (field `h`; with the default 2,000 paths, `h <= 2097`); [`Error::NotFinite`] when a forecast overflows.
     pub fn forecast(&self, h: usize, level: f64) -> Result<Forecast> {
         check_horizon("h", h)?;
         let z = level_quantile(level)?;
+        if self.cfg.seasonality == Seasonality::Multiplicative {
+            check_simulation(self.cfg.paths, h)?;
+        }
         let mean = self.point(h);
         for &v in &mean {
             finite("forecast", v)?;
@@ -660,20 +664,7 @@ impl HwModel {
 
     fn simulate(&self, mean: Vec<f64>, h: usize, level: f64, sigma: f64) -> Result<Forecast> {
         let paths = self.cfg.paths;
-        if paths < 2 {
-            return Err(Error::InvalidConfig {
-                field: "paths",
-                reason: "simulated intervals need at least 2 paths",
-            });
-        }
-        // 2^26 simulated values (512 MiB) at most: beyond that the request is a mistake.
-        let total = paths
-            .checked_mul(h)
-            .filter(|&t| t <= 1 << 26)
-            .ok_or(Error::InvalidConfig {
-                field: "h",
-                reason: "paths x h exceeds 2^26 simulated values",
-            })?;
+        let total = check_simulation(paths, h)?;
         let mut rng = SplitMix64(self.cfg.seed);
         let p = self.params;
         let m = self.last.season.len();
@@ -732,6 +723,34 @@ impl HwModel {
             level,
         })
     }
+}
+
+/// The most values a multiplicative forecast simulates, `paths x h` (2^22 values, 32 MiB): with
+/// the default 2,000 paths, horizons up to 2,097 steps.
+pub(crate) const MAX_SIMULATED_VALUES: usize = 1 << 22;
+
+/// Checks the simulation size of a multiplicative forecast and returns `paths x h`; the error
+/// names the field that makes it too large on its own (`paths`) or else `h`.
+pub(crate) fn check_simulation(paths: usize, h: usize) -> Result<usize> {
+    if paths < 2 {
+        return Err(Error::InvalidConfig {
+            field: "paths",
+            reason: "simulated intervals need at least 2 paths",
+        });
+    }
+    if paths > MAX_SIMULATED_VALUES {
+        return Err(Error::InvalidConfig {
+            field: "paths",
+            reason: "more than 2^22 paths: paths x h would exceed 2^22 simulated values",
+        });
+    }
+    paths
+        .checked_mul(h)
+        .filter(|&t| t <= MAX_SIMULATED_VALUES)
+        .ok_or(Error::InvalidConfig {
+            field: "h",
+            reason: "paths x h exceeds 2^22 simulated values",
+        })
 }
 
 /// Hyndman & Fan (1996) type 7 quantile of a non-empty sample of finite values, by selection
