@@ -720,3 +720,52 @@ fn multiplicative_simulation_limits_name_the_field() {
         Err(Error::InvalidConfig { field: "paths", .. })
     ));
 }
+
+#[test]
+fn quantiles_near_one_come_from_the_tail() {
+    use agentsched::estimate::stats::normal_cdf;
+    let f = Forecast::from_normal(vec![10.0; 1000], vec![2.0; 1000], 0.9).unwrap();
+    // 1 - (1 - s) / h rounds to exactly 1 here; the tail (1 - s) / h ~ 1.1e-18 does not.
+    let s = 1.0 - 1e-15;
+    let plan = burst_for(&f, 0.0, s, Guarantee::Window, None).unwrap();
+    let tail = (1.0 - s) / 1000.0;
+    assert!(plan.z > 8.0, "{}", plan.z);
+    assert!(
+        (normal_cdf(-plan.z) / tail - 1.0).abs() < 1e-6,
+        "{}",
+        plan.z
+    );
+    let per = burst_for(&f, 0.0, s, Guarantee::PerStep, None).unwrap();
+    assert!((normal_cdf(-per.z) / (1.0 - s) - 1.0).abs() < 1e-6 && per.z < plan.z);
+    // The largest level below 1: 0.5 + level / 2 rounds to 1.
+    let level = 1.0 - f64::EPSILON / 2.0;
+    let y = ar_series(3, 100, 0.0, &[0.5], 1.0);
+    let fa = ArModel::fit(&y, 1).unwrap().forecast(2, level).unwrap();
+    let z = (fa.upper[0] - fa.mean[0]) / fa.sd[0];
+    assert!(
+        (2.0 * normal_cdf(-z) / (1.0 - level) - 1.0).abs() < 1e-6,
+        "{z}"
+    );
+    let hw = HoltWinters::fit(&air(), &HwConfig::additive(12)).unwrap();
+    assert!(hw.forecast(2, level).unwrap().upper[0].is_finite());
+    let hm = HoltWinters::fit(&air(), &HwConfig::multiplicative(12)).unwrap();
+    assert!(hm.forecast(2, level).is_ok());
+    // Errors name the caller's field, never the quantile function's `p`.
+    for bad in [0.0, 1.0, f64::NAN] {
+        assert!(matches!(
+            burst_for(&f, 0.0, bad, Guarantee::Window, None),
+            Err(Error::InvalidConfig {
+                field: "service_level",
+                ..
+            } | Error::NotFinite {
+                field: "service_level",
+                ..
+            })
+        ));
+        assert!(matches!(
+            ArModel::fit(&y, 1).unwrap().forecast(2, bad),
+            Err(Error::InvalidConfig { field: "level", .. }
+                | Error::NotFinite { field: "level", .. })
+        ));
+    }
+}

@@ -4,7 +4,8 @@
 //! Demand at step `j` is taken as normal with the forecast's mean and standard deviation. For a
 //! per-step guarantee the quantile used is `z = Phi^{-1}(s)`: each step separately has
 //! `P(demand <= private + burst) >= s`. For a window guarantee the Bonferroni (union) bound splits
-//! the risk over the `h` steps, `z = Phi^{-1}(1 - (1 - s) / h)`, so that all steps are covered
+//! the risk over the `h` steps, `z = -Phi^{-1}((1 - s) / h)` (computed from the tail, so it stays
+//! exact for `s` near 1 and long windows), so that all steps are covered
 //! together with probability at least `s` whatever their correlation. The burst is
 //! `max(0, mean + z sd - private)`, rounded up to whole units when a unit is given.
 //!
@@ -115,11 +116,16 @@ pub fn burst_for(
             });
         }
     }
-    let p = match guarantee {
-        Guarantee::PerStep => service_level,
-        Guarantee::Window => 1.0 - (1.0 - service_level) / h as f64,
+    // The risk tail `1 - s` (per step) or `(1 - s) / h` (window), never `1 - tail`: that
+    // rounds to 1 for a service level near 1 or a long window and loses the quantile.
+    let tail = match guarantee {
+        Guarantee::PerStep => 1.0 - service_level,
+        Guarantee::Window => (1.0 - service_level) / h as f64,
     };
-    let z = normal_quantile(p)?;
+    let z = -normal_quantile(tail).map_err(|_| Error::InvalidConfig {
+        field: "service_level",
+        reason: "the risk 1 - service_level (split over the window) is not a usable probability",
+    })?;
     let quantile_used: Vec<f64> = forecast
         .mean
         .iter()

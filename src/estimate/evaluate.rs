@@ -112,7 +112,8 @@ pub(crate) fn check_horizon(field: &'static str, h: usize) -> Result<()> {
     Ok(())
 }
 
-/// The standard normal quantile `(1 + level) / 2` of a central interval of coverage `level`.
+/// The standard normal quantile `(1 + level) / 2` of a central interval of coverage `level`,
+/// computed as `-Phi^-1((1 - level) / 2)`.
 pub(crate) fn level_quantile(level: f64) -> Result<f64> {
     finite("level", level)?;
     if level <= 0.0 || level >= 1.0 {
@@ -121,7 +122,14 @@ pub(crate) fn level_quantile(level: f64) -> Result<f64> {
             reason: "an interval level strictly between 0 and 1 is needed",
         });
     }
-    normal_quantile(0.5 + level / 2.0)
+    // From the lower tail: `0.5 + level / 2` rounds to 1 for a level within 2^-53 of 1 (and
+    // loses digits well before), while `(1 - level) / 2` is exact for level >= 0.5.
+    normal_quantile((1.0 - level) / 2.0)
+        .map(|q| -q)
+        .map_err(|_| Error::InvalidConfig {
+            field: "level",
+            reason: "an interval level strictly between 0 and 1 is needed",
+        })
 }
 
 pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
