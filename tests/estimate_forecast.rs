@@ -769,3 +769,49 @@ fn quantiles_near_one_come_from_the_tail() {
         ));
     }
 }
+
+#[test]
+fn holt_winters_fits_series_near_the_limits_of_f64() {
+    // AirPassengers is seasonal but not exactly so: one-step errors near 1e299 would square to
+    // infinity without the fit's internal scaling.
+    let y = air();
+    for cfg in [
+        HwConfig::additive(12),
+        HwConfig::multiplicative(12),
+        HwConfig::holt(),
+    ] {
+        let base = HoltWinters::fit(&y, &cfg).unwrap();
+        let fb = base.forecast(24, 0.9).unwrap();
+        // A power of two scales every operation exactly: the same parameters, bit for bit.
+        for k in [990, -1000] {
+            let sc = 2f64.powi(k);
+            let ys: Vec<f64> = y.iter().map(|v| v * sc).collect();
+            let m = HoltWinters::fit(&ys, &cfg).unwrap_or_else(|e| panic!("2^{k}: {e:?}"));
+            assert_eq!(m.params(), base.params(), "2^{k}");
+            let f = m.forecast(24, 0.9).unwrap();
+            for j in 0..24 {
+                assert_eq!(f.mean[j], fb.mean[j] * sc);
+                assert_eq!(f.sd[j], fb.sd[j] * sc, "2^{k} sd {j}");
+                assert_eq!(f.lower[j], fb.lower[j] * sc);
+                assert_eq!(f.upper[j], fb.upper[j] * sc);
+            }
+            assert_eq!(m.final_state().level, base.final_state().level * sc);
+        }
+        // A decimal scale: the same fit up to rounding.
+        for sc in [1e300, 1e-300] {
+            let ys: Vec<f64> = y.iter().map(|v| v * sc).collect();
+            let m = HoltWinters::fit(&ys, &cfg).unwrap_or_else(|e| panic!("{sc}: {e:?}"));
+            let f = m.forecast(24, 0.9).unwrap();
+            for j in 0..24 {
+                assert!(
+                    ((f.mean[j] / sc) / fb.mean[j] - 1.0).abs() < 1e-6,
+                    "{sc} {j}"
+                );
+                assert!(
+                    ((f.sd[j] / sc) / fb.sd[j] - 1.0).abs() < 1e-4,
+                    "{sc} sd {j}"
+                );
+            }
+        }
+    }
+}
