@@ -815,3 +815,79 @@ fn holt_winters_fits_series_near_the_limits_of_f64() {
         }
     }
 }
+
+#[test]
+fn backtest_horizon_beyond_the_data_is_refused() {
+    let y: Vec<f64> = (0..10).map(|t| t as f64).collect();
+    let naive = |t: &[f64]| {
+        let last = *t.last().unwrap();
+        Forecast::from_normal(vec![last; 3], vec![1.0; 3], 0.9)
+    };
+    // 2 values follow the first origin 8: horizon 3 was never scored and used to read as MSE 0.
+    assert!(matches!(
+        backtest(&y, 8, 3, 1, naive),
+        Err(Error::InvalidConfig {
+            field: "horizon",
+            ..
+        })
+    ));
+    // A horizon of 2^24 with a short series is refused before the per-horizon vectors exist.
+    let long = |_: &[f64]| -> agentsched::Result<Forecast> { unreachable!() };
+    assert!(matches!(
+        backtest(&y, 8, 1 << 24, 1, long),
+        Err(Error::InvalidConfig {
+            field: "horizon",
+            ..
+        })
+    ));
+    // The largest horizon allowed scores every horizon at least once.
+    let bt = backtest(&y, 7, 3, 1, naive).unwrap();
+    assert_eq!(bt.count, vec![3, 2, 1]);
+    // Naive errors are exactly j + 1 steps of slope 1.
+    assert_eq!(bt.mse, vec![1.0, 4.0, 9.0]);
+    assert!(bt.mae.iter().chain(&bt.coverage).all(|v| v.is_finite()));
+}
+
+#[test]
+fn caller_forecasts_are_validated() {
+    let y: Vec<f64> = (0..10).map(|t| t as f64).collect();
+    let good = Forecast::from_normal(vec![1.0, 2.0], vec![0.5, 0.5], 0.9).unwrap();
+    type Edit = fn(&mut Forecast);
+    let cases: [(Edit, &str); 8] = [
+        (|f| f.lower[1] = f64::NAN, "forecast.lower"),
+        (|f| f.upper[0] = f64::NAN, "forecast.upper"),
+        (|f| f.lower[1] = f.upper[1] + 1.0, "forecast.lower[1]"),
+        (|f| f.sd[0] = -1.0, "forecast.sd"),
+        (|f| f.sd[1] = f64::INFINITY, "forecast.sd"),
+        (|f| f.level = 1.0, "forecast.level"),
+        (|f| f.level = f64::NAN, "forecast.level"),
+        (|f| f.upper.truncate(1), "forecast.upper"),
+    ];
+    for (edit, want) in cases {
+        let mut f = good.clone();
+        edit(&mut f);
+        let field = |e: Error| match e {
+            Error::NotFinite { field, .. }
+            | Error::Negative { field, .. }
+            | Error::InvalidConfig { field, .. }
+            | Error::DimensionMismatch { field, .. } => field.to_string(),
+            Error::InvalidInstance { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        let e = burst_for(&f, 1.0, 0.9, Guarantee::PerStep, None).unwrap_err();
+        assert_eq!(field(e), want);
+        let e = backtest(&y, 5, 2, 1, |_| Ok(f.clone())).unwrap_err();
+        assert_eq!(field(e), want);
+    }
+    // Infinite bounds are a valid (uninformative) interval.
+    let mut wide = good.clone();
+    wide.lower[0] = f64::NEG_INFINITY;
+    wide.upper[0] = f64::INFINITY;
+    assert!(burst_for(&wide, 1.0, 0.9, Guarantee::PerStep, None).is_ok());
+    assert_eq!(
+        backtest(&y, 5, 2, 1, |_| Ok(wide.clone()))
+            .unwrap()
+            .coverage[0],
+        1.0
+    );
+}

@@ -19,7 +19,7 @@
 //! assert_eq!(plan.window, 24.0);
 //! # Ok::<(), agentsched::Error>(())
 //! ```
-use crate::estimate::evaluate::{Forecast, finite};
+use crate::estimate::evaluate::{Forecast, check_forecast, finite};
 use crate::estimate::stats::normal_quantile;
 use crate::{Error, Result};
 
@@ -58,9 +58,12 @@ pub struct CapacityPlan {
 /// O(h).
 ///
 /// # Errors
-/// [`Error::TooFewValues`] for an empty forecast; [`Error::DimensionMismatch`] when `sd` and
-/// `mean` differ in length; [`Error::NotFinite`], [`Error::Negative`] or [`Error::NotPositive`]
-/// for bad numbers; [`Error::InvalidConfig`] for a service level outside `(0, 1)`.
+/// [`Error::TooFewValues`] for an empty forecast; [`Error::DimensionMismatch`] when `lower`,
+/// `upper` or `sd` differ in length from `mean` (field `forecast.sd` etc.);
+/// [`Error::NotFinite`], [`Error::Negative`] or [`Error::NotPositive`] for bad numbers (a
+/// non-finite mean or `sd`, a NaN bound, a negative `sd`); [`Error::InvalidInstance`]
+/// (`forecast.lower[j]`) for a lower bound above the upper one; [`Error::InvalidConfig`] for a
+/// service level or a `forecast.level` outside `(0, 1)`.
 pub fn burst_for(
     forecast: &Forecast,
     private: f64,
@@ -76,13 +79,7 @@ pub fn burst_for(
             got: 0,
         });
     }
-    if forecast.sd.len() != h {
-        return Err(Error::DimensionMismatch {
-            field: "forecast.sd",
-            expected: h,
-            got: forecast.sd.len(),
-        });
-    }
+    check_forecast(forecast)?;
     finite("private", private)?;
     if private < 0.0 {
         return Err(Error::Negative {
@@ -103,16 +100,6 @@ pub fn burst_for(
             return Err(Error::NotPositive {
                 field: "unit",
                 value: u,
-            });
-        }
-    }
-    for (&m, &s) in forecast.mean.iter().zip(&forecast.sd) {
-        finite("forecast.mean", m)?;
-        finite("forecast.sd", s)?;
-        if s < 0.0 {
-            return Err(Error::Negative {
-                field: "forecast.sd",
-                value: s,
             });
         }
     }
