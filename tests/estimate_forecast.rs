@@ -891,3 +891,24 @@ fn caller_forecasts_are_validated() {
         1.0
     );
 }
+
+#[test]
+fn multiplicative_intervals_contain_the_point_forecast_with_few_paths() {
+    for (paths, level) in [(2, 0.01), (2, 0.9), (5, 0.5), (100, 0.05)] {
+        let mut cfg = HwConfig::multiplicative(12);
+        cfg.paths = paths;
+        let f = HoltWinters::fit(&air(), &cfg)
+            .unwrap()
+            .forecast(24, level)
+            .unwrap();
+        for j in 0..24 {
+            assert!(
+                f.lower[j] <= f.mean[j] && f.mean[j] <= f.upper[j],
+                "paths {paths} level {level} h {j}: {} {} {}",
+                f.lower[j],
+                f.mean[j],
+                f.upper[j]
+            );
+        }
+    }
+}

@@ -35,8 +35,9 @@
 //! `var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2)`, `c_j = alpha (1 + j beta) + gamma [j mod m = 0]`.
 //! Multiplicative seasonality: [`HwConfig::paths`] sample paths simulated from the fitted
 //! recursions with normal one-step errors from a [`HwConfig::seed`]ed generator; the interval is
-//! the empirical quantiles and `sd` the paths' standard deviation (the point forecast stays the
-//! analytic one). `sigma^2 = SSE / n`, the maximum-likelihood estimate from the one-step errors.
+//! the empirical quantiles, widened where needed to contain the point forecast (which stays the
+//! analytic one, not the paths' median, so few paths or a narrow level could otherwise exclude
+//! it), and `sd` the paths' standard deviation. `sigma^2 = SSE / n`, the maximum-likelihood estimate from the one-step errors.
 //!
 //! # References
 //! C. C. Holt (1957), Forecasting seasonals and trends by exponentially weighted moving averages,
@@ -101,7 +102,9 @@ pub struct HwConfig {
     pub params: Option<HwParams>,
     /// SSE evaluations allowed to Nelder–Mead after the grid (default 300).
     pub max_evals: usize,
-    /// Simulated paths for multiplicative intervals (default 2,000, at least 2).
+    /// Simulated paths for multiplicative intervals (default 2,000, at least 2, at most 2^22 with
+    /// `paths x h <= 2^22`). Intervals always contain the point forecast; with fewer than a few
+    /// hundred paths their coverage is rough.
     pub paths: usize,
     /// Seed of the simulation.
     pub seed: u64,
@@ -763,6 +766,13 @@ impl HwModel {
             sd.push(var.sqrt() * scale);
             lower.push(quantile_select(col, lo_p) * scale);
             upper.push(quantile_select(col, 1.0 - lo_p) * scale);
+        }
+        // The point forecast is the analytic one, not the paths' median: with few paths or a
+        // narrow level the empirical interval can miss it. Widen it to contain the point
+        // forecast so that `lower <= mean <= upper` always holds.
+        for ((lo, hi), &m) in lower.iter_mut().zip(&mut upper).zip(&mean) {
+            *lo = f64::min(*lo, m);
+            *hi = f64::max(*hi, m);
         }
         Ok(Forecast {
             mean,
