@@ -159,10 +159,7 @@ fn least_squares(x: Vec<f64>, y: Vec<f64>, rows: usize, cols: usize) -> Result<S
     }
     let mut beta = vec![0.0; cols];
     for k in (0..cols).rev() {
-        let mut s = qr.qty[k];
-        for j in k + 1..cols {
-            s -= qr.x[j * qr.rows + k] * beta[j];
-        }
+        let s = (k + 1..cols).fold(qr.qty[k], |s, j| s - qr.x[j * qr.rows + k] * beta[j]);
         beta[k] = s / qr.diag[k];
     }
     let rss_scaled: f64 = qr.qty[cols..].iter().map(|v| v * v).sum();
