@@ -3334,18 +3334,22 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
  * - `params_out`, `sse_out`: NULL, or receive the parameters used and the sum of squared
  *   one-step errors.
  * - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
- *   `h`, also on BUFFER_TOO_SMALL.
+ *   `h` on OK and on BUFFER_TOO_SMALL. The buffer size (and the horizon's limits) are checked
+ *   before the fit: a too-small buffer costs nothing.
  *
  * Initial states (FPP's "simple"): level = mean of the first season, trend =
  * `(mean of season 2 - mean of season 1) / m`, seasonal indices = first season minus / divided
  * by the level; without seasonality level = `series[0]`, trend = `series[1] - series[0]`. Intervals: analytic
  * (Hyndman et al. 2008, class 1) for additive/none; 2,000 simulated paths with seed `0x5eed`
- * for multiplicative. Nothing is written unless the call returns OK (except `*out_len`).
+ * for multiplicative, so a multiplicative forecast simulates `2000 h` values and `h` is limited
+ * to 2,097 (2^22 simulated values; INVALID_CONFIG above). Nothing is written unless the call
+ * returns OK (except `*out_len` on BUFFER_TOO_SMALL).
  *
  * Statuses: OK, NULL_POINTER (`mean`, `out_len`, or `series` NULL with `len > 0`),
  * INVALID_ARGUMENT (unknown `seasonality`, `trend` not 0/1, a value `<= 0` with multiplicative
- * seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0`, `level`
- * outside (0, 1), period < 2, fixed parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
+ * seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0` or above 2^24,
+ * `h` above 2,097 with multiplicative seasonality, `level` outside (0, 1), period < 2, fixed
+ * parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
  * `2 * period` values, or 2 without seasonality), BUFFER_TOO_SMALL, PANIC. Thread-safe.
  */
 agentsched_status agentsched_holt_winters_forecast(const double *series,
@@ -3373,12 +3377,12 @@ agentsched_status agentsched_holt_winters_forecast(const double *series,
  * - `coef_out`: NULL, or `p + 1` values receiving the intercept then `phi_1..phi_p`.
  * - `sigma2_out`: NULL, or receives `RSS / (len - 2p - 1)`.
  * - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
- *   `h`, also on BUFFER_TOO_SMALL.
+ *   `h` on OK and on BUFFER_TOO_SMALL; the buffer size is checked before the fit.
  *
- * Nothing is written unless the call returns OK (except `*out_len`).
+ * Nothing is written unless the call returns OK (except `*out_len` on BUFFER_TOO_SMALL).
  *
  * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG
- * (`h == 0`, `level` outside (0, 1)), TOO_FEW_VALUES (fewer than `2p + 2` values), SINGULAR
+ * (`h == 0` or above 2^24, `level` outside (0, 1), `p` above 256), TOO_FEW_VALUES (fewer than `2p + 2` values), SINGULAR
  * (the lagged design is rank-deficient, e.g. a constant series), BUFFER_TOO_SMALL, PANIC.
  * Thread-safe.
  */
@@ -3420,9 +3424,9 @@ agentsched_status agentsched_forecast_metrics(const double *actual,
  * (`AGENTSCHED_GUARANTEE_WINDOW`, the union bound over the window), rounded up to multiples of
  * `unit` when `unit > 0` (0: no rounding).
  *
- * `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len`, also on
- * BUFFER_TOO_SMALL); `window_out` (NULL to skip) the largest of them. Nothing is written unless
- * the call returns OK (except `*out_len`).
+ * `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len` on OK and on
+ * BUFFER_TOO_SMALL, checked before any work); `window_out` (NULL to skip) the largest of them.
+ * Nothing is written unless the call returns OK (except `*out_len` on BUFFER_TOO_SMALL).
  *
  * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown `guarantee`), TOO_FEW_VALUES
  * (`len == 0`), INVALID_NUMBER (NaN/infinite values, a negative `sd` or `private_capacity`, a

@@ -163,6 +163,14 @@ fn holt_winters_with_fixed_parameters_matches_statsmodels() {
             } else if case["seasonal"] == "add" {
                 let e_last = y[143] - model.fitted()[143];
                 assert!(close(ours - theirs, 0.2 * e_last, 1e-8), "forecast[{h}]");
+                assert!(e_last.abs() > 1e-3, "the check must discriminate");
+            } else {
+                // Multiplicative: ours use s[T] = gamma y[T] / lp[T] + (1 - gamma) s[T - m],
+                // theirs s[T - m]; with yhat[T] = lp[T] s[T - m] the ratio is
+                // 1 + gamma (y[T] / yhat[T] - 1).
+                let ratio = 1.0 + 0.2 * (y[143] / model.fitted()[143] - 1.0);
+                assert!(close(ours / theirs, ratio, 1e-10), "forecast[{h}]");
+                assert!((ratio - 1.0).abs() > 1e-4, "the check must discriminate");
             }
         }
     }
@@ -618,4 +626,366 @@ fn seasonality_none_without_trend_is_simple_exponential_smoothing() {
         l = 0.5 * v + 0.5 * l;
     }
     assert_eq!(model.forecast(3, 0.5).unwrap().mean, vec![l; 3]);
+}
+
+// ---------------------------------------------------------------- review fixes (issue 7)
+
+#[test]
+fn ar_order_above_the_cap_is_rejected() {
+    use agentsched::estimate::ar::MAX_AR_ORDER;
+    let p = MAX_AR_ORDER + 1;
+    let y = ar_series(11, 2 * p + 2, 0.0, &[0.5], 1.0);
+    for r in [ArModel::fit(&y, p), ArModel::select(&y, p, Criterion::Aic)] {
+        assert!(
+            matches!(r, Err(Error::InvalidConfig { field: "p", .. })),
+            "{r:?}"
+        );
+    }
+    assert!(matches!(
+        ArModel::fit(&y, usize::MAX),
+        Err(Error::InvalidConfig { field: "p", .. })
+    ));
+}
+
+#[test]
+fn ar_select_equals_direct_fits_on_the_common_sample() {
+    // statsmodels' ar_select_order convention: every order is scored on targets y[max_p..], i.e.
+    // order p is fitted to y[max_p - p..]. Recompute every criterion from direct fits.
+    let y = ar_series(21, 300, 0.3, &[0.6, -0.25, 0.1], 1.0);
+    let max_p = 8;
+    for crit in [Criterion::Aic, Criterion::Bic] {
+        let n = (y.len() - max_p) as f64;
+        let mut best = (usize::MAX, f64::INFINITY);
+        for p in 0..=max_p {
+            let m = ArModel::fit(&y[max_p - p..], p).unwrap();
+            assert_eq!(m.n_eff() as f64, n);
+            let k = (p + 1) as f64;
+            let pen = match crit {
+                Criterion::Aic => 2.0 * k,
+                Criterion::Bic => n.ln() * k,
+            };
+            let ic = n * (m.rss() / n).ln() + pen;
+            if ic < best.1 {
+                best = (p, ic);
+            }
+        }
+        let chosen = ArModel::select(&y, max_p, crit).unwrap();
+        assert_eq!(chosen.order(), best.0, "{crit:?}");
+        assert_eq!(chosen, ArModel::fit(&y, best.0).unwrap());
+    }
+    // A series exactly periodic with period 2 makes order 2 and above singular; select keeps
+    // the lower orders.
+    let per: Vec<f64> = (0..40)
+        .map(|t| if t % 2 == 0 { 1.0 } else { 3.0 } + if t % 3 == 0 { 0.0 } else { 1e-3 })
+        .collect();
+    assert!(ArModel::select(&per, 4, Criterion::Aic).is_ok());
+}
+
+#[test]
+fn ar_fits_series_near_the_limits_of_f64() {
+    let y = ar_series(5, 400, 2.0, &[0.5, -0.3], 1.0);
+    let base = ArModel::fit(&y, 2).unwrap();
+    let fb = base.forecast(5, 0.9).unwrap();
+    for scale in [1e160, 1e-170, 1e300, 1e-300] {
+        let ys: Vec<f64> = y.iter().map(|v| v * scale).collect();
+        let m = ArModel::fit(&ys, 2).unwrap_or_else(|e| panic!("scale {scale}: {e:?}"));
+        assert!(close(m.intercept() / scale, base.intercept(), 1e-9));
+        assert_all_close(m.coefficients(), base.coefficients(), 1e-9, "phi");
+        let f = m.forecast(5, 0.9).unwrap();
+        for j in 0..5 {
+            assert!(
+                close(f.mean[j] / scale, fb.mean[j], 1e-9),
+                "{scale} mean {j}"
+            );
+            assert!(close(f.sd[j] / scale, fb.sd[j], 1e-9), "{scale} sd {j}");
+        }
+        assert_eq!(
+            ArModel::select(&ys, 4, Criterion::Bic).unwrap().order(),
+            ArModel::select(&y, 4, Criterion::Bic).unwrap().order()
+        );
+    }
+}
+
+#[test]
+fn multiplicative_simulation_limits_name_the_field() {
+    let model = HoltWinters::fit(&air(), &HwConfig::multiplicative(12)).unwrap();
+    // 2,000 paths x 2,098 steps is above 2^22 simulated values: the horizon is to blame.
+    assert!(matches!(
+        model.forecast(2098, 0.9),
+        Err(Error::InvalidConfig { field: "h", .. })
+    ));
+    let mut cfg = HwConfig::multiplicative(12);
+    cfg.paths = (1 << 22) + 1;
+    let many = HoltWinters::fit(&air(), &cfg).unwrap();
+    assert!(matches!(
+        many.forecast(1, 0.9),
+        Err(Error::InvalidConfig { field: "paths", .. })
+    ));
+    cfg.paths = 1;
+    let one = HoltWinters::fit(&air(), &cfg).unwrap();
+    assert!(matches!(
+        one.forecast(1, 0.9),
+        Err(Error::InvalidConfig { field: "paths", .. })
+    ));
+}
+
+#[test]
+fn quantiles_near_one_come_from_the_tail() {
+    use agentsched::estimate::stats::normal_cdf;
+    let f = Forecast::from_normal(vec![10.0; 1000], vec![2.0; 1000], 0.9).unwrap();
+    // 1 - (1 - s) / h rounds to exactly 1 here; the tail (1 - s) / h ~ 1.1e-18 does not.
+    let s = 1.0 - 1e-15;
+    let plan = burst_for(&f, 0.0, s, Guarantee::Window, None).unwrap();
+    let tail = (1.0 - s) / 1000.0;
+    assert!(plan.z > 8.0, "{}", plan.z);
+    assert!(
+        (normal_cdf(-plan.z) / tail - 1.0).abs() < 1e-6,
+        "{}",
+        plan.z
+    );
+    let per = burst_for(&f, 0.0, s, Guarantee::PerStep, None).unwrap();
+    assert!((normal_cdf(-per.z) / (1.0 - s) - 1.0).abs() < 1e-6 && per.z < plan.z);
+    // The largest level below 1: 0.5 + level / 2 rounds to 1.
+    let level = 1.0 - f64::EPSILON / 2.0;
+    let y = ar_series(3, 100, 0.0, &[0.5], 1.0);
+    let fa = ArModel::fit(&y, 1).unwrap().forecast(2, level).unwrap();
+    let z = (fa.upper[0] - fa.mean[0]) / fa.sd[0];
+    assert!(
+        (2.0 * normal_cdf(-z) / (1.0 - level) - 1.0).abs() < 1e-6,
+        "{z}"
+    );
+    let hw = HoltWinters::fit(&air(), &HwConfig::additive(12)).unwrap();
+    assert!(hw.forecast(2, level).unwrap().upper[0].is_finite());
+    let hm = HoltWinters::fit(&air(), &HwConfig::multiplicative(12)).unwrap();
+    assert!(hm.forecast(2, level).is_ok());
+    // Errors name the caller's field, never the quantile function's `p`.
+    for bad in [0.0, 1.0, f64::NAN] {
+        assert!(matches!(
+            burst_for(&f, 0.0, bad, Guarantee::Window, None),
+            Err(Error::InvalidConfig {
+                field: "service_level",
+                ..
+            } | Error::NotFinite {
+                field: "service_level",
+                ..
+            })
+        ));
+        assert!(matches!(
+            ArModel::fit(&y, 1).unwrap().forecast(2, bad),
+            Err(Error::InvalidConfig { field: "level", .. }
+                | Error::NotFinite { field: "level", .. })
+        ));
+    }
+}
+
+#[test]
+fn holt_winters_fits_series_near_the_limits_of_f64() {
+    // AirPassengers is seasonal but not exactly so: one-step errors near 1e299 would square to
+    // infinity without the fit's internal scaling.
+    let y = air();
+    for cfg in [
+        HwConfig::additive(12),
+        HwConfig::multiplicative(12),
+        HwConfig::holt(),
+    ] {
+        let base = HoltWinters::fit(&y, &cfg).unwrap();
+        let fb = base.forecast(24, 0.9).unwrap();
+        // A power of two scales every operation exactly: the same parameters, bit for bit.
+        for k in [990, -1000] {
+            let sc = 2f64.powi(k);
+            let ys: Vec<f64> = y.iter().map(|v| v * sc).collect();
+            let m = HoltWinters::fit(&ys, &cfg).unwrap_or_else(|e| panic!("2^{k}: {e:?}"));
+            assert_eq!(m.params(), base.params(), "2^{k}");
+            let f = m.forecast(24, 0.9).unwrap();
+            for j in 0..24 {
+                assert_eq!(f.mean[j], fb.mean[j] * sc);
+                assert_eq!(f.sd[j], fb.sd[j] * sc, "2^{k} sd {j}");
+                assert_eq!(f.lower[j], fb.lower[j] * sc);
+                assert_eq!(f.upper[j], fb.upper[j] * sc);
+            }
+            assert_eq!(m.final_state().level, base.final_state().level * sc);
+        }
+        // A decimal scale: the same fit up to rounding.
+        for sc in [1e300, 1e-300] {
+            let ys: Vec<f64> = y.iter().map(|v| v * sc).collect();
+            let m = HoltWinters::fit(&ys, &cfg).unwrap_or_else(|e| panic!("{sc}: {e:?}"));
+            let f = m.forecast(24, 0.9).unwrap();
+            for j in 0..24 {
+                assert!(
+                    ((f.mean[j] / sc) / fb.mean[j] - 1.0).abs() < 1e-6,
+                    "{sc} {j}"
+                );
+                assert!(
+                    ((f.sd[j] / sc) / fb.sd[j] - 1.0).abs() < 1e-4,
+                    "{sc} sd {j}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn backtest_horizon_beyond_the_data_is_refused() {
+    let y: Vec<f64> = (0..10).map(|t| t as f64).collect();
+    let naive = |t: &[f64]| {
+        let last = *t.last().unwrap();
+        Forecast::from_normal(vec![last; 3], vec![1.0; 3], 0.9)
+    };
+    // 2 values follow the first origin 8: horizon 3 was never scored and used to read as MSE 0.
+    assert!(matches!(
+        backtest(&y, 8, 3, 1, naive),
+        Err(Error::InvalidConfig {
+            field: "horizon",
+            ..
+        })
+    ));
+    // A horizon of 2^24 with a short series is refused before the per-horizon vectors exist.
+    let long = |_: &[f64]| -> agentsched::Result<Forecast> { unreachable!() };
+    assert!(matches!(
+        backtest(&y, 8, 1 << 24, 1, long),
+        Err(Error::InvalidConfig {
+            field: "horizon",
+            ..
+        })
+    ));
+    // The largest horizon allowed scores every horizon at least once.
+    let bt = backtest(&y, 7, 3, 1, naive).unwrap();
+    assert_eq!(bt.count, vec![3, 2, 1]);
+    // Naive errors are exactly j + 1 steps of slope 1.
+    assert_eq!(bt.mse, vec![1.0, 4.0, 9.0]);
+    assert!(bt.mae.iter().chain(&bt.coverage).all(|v| v.is_finite()));
+}
+
+#[test]
+fn caller_forecasts_are_validated() {
+    let y: Vec<f64> = (0..10).map(|t| t as f64).collect();
+    let good = Forecast::from_normal(vec![1.0, 2.0], vec![0.5, 0.5], 0.9).unwrap();
+    type Edit = fn(&mut Forecast);
+    let cases: [(Edit, &str); 8] = [
+        (|f| f.lower[1] = f64::NAN, "forecast.lower"),
+        (|f| f.upper[0] = f64::NAN, "forecast.upper"),
+        (|f| f.lower[1] = f.upper[1] + 1.0, "forecast.lower[1]"),
+        (|f| f.sd[0] = -1.0, "forecast.sd"),
+        (|f| f.sd[1] = f64::INFINITY, "forecast.sd"),
+        (|f| f.level = 1.0, "forecast.level"),
+        (|f| f.level = f64::NAN, "forecast.level"),
+        (|f| f.upper.truncate(1), "forecast.upper"),
+    ];
+    for (edit, want) in cases {
+        let mut f = good.clone();
+        edit(&mut f);
+        let field = |e: Error| match e {
+            Error::NotFinite { field, .. }
+            | Error::Negative { field, .. }
+            | Error::InvalidConfig { field, .. }
+            | Error::DimensionMismatch { field, .. } => field.to_string(),
+            Error::InvalidInstance { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        let e = burst_for(&f, 1.0, 0.9, Guarantee::PerStep, None).unwrap_err();
+        assert_eq!(field(e), want);
+        let e = backtest(&y, 5, 2, 1, |_| Ok(f.clone())).unwrap_err();
+        assert_eq!(field(e), want);
+    }
+    // Infinite bounds are a valid (uninformative) interval.
+    let mut wide = good.clone();
+    wide.lower[0] = f64::NEG_INFINITY;
+    wide.upper[0] = f64::INFINITY;
+    assert!(burst_for(&wide, 1.0, 0.9, Guarantee::PerStep, None).is_ok());
+    assert_eq!(
+        backtest(&y, 5, 2, 1, |_| Ok(wide.clone()))
+            .unwrap()
+            .coverage[0],
+        1.0
+    );
+}
+
+#[test]
+fn multiplicative_intervals_contain_the_point_forecast_with_few_paths() {
+    for (paths, level) in [(2, 0.01), (2, 0.9), (5, 0.5), (100, 0.05)] {
+        let mut cfg = HwConfig::multiplicative(12);
+        cfg.paths = paths;
+        let f = HoltWinters::fit(&air(), &cfg)
+            .unwrap()
+            .forecast(24, level)
+            .unwrap();
+        for j in 0..24 {
+            assert!(
+                f.lower[j] <= f.mean[j] && f.mean[j] <= f.upper[j],
+                "paths {paths} level {level} h {j}: {} {} {}",
+                f.lower[j],
+                f.mean[j],
+                f.upper[j]
+            );
+        }
+    }
+}
+
+#[test]
+fn additive_variance_matches_a_simulation_of_the_state_space_model() {
+    // The fitted model's own state-space form (error correction, HKOS class 1):
+    //   y = l + b + s + e,  l' = l + b + alpha e,  b' = b + alpha beta e,  s' = s + gamma e,
+    // simulated from its final states with e ~ N(0, sigma^2); the sample sd per step must match
+    // the analytic forecast sd. 20,000 paths: the relative sd of a sample sd is ~0.5%.
+    let m = 4;
+    let y = hw_additive_series(9, 120, m, 0.3, 0.1);
+    for (trend, p) in [
+        (
+            true,
+            HwParams {
+                alpha: 0.4,
+                beta: 0.2,
+                gamma: 0.3,
+            },
+        ),
+        (
+            false,
+            HwParams {
+                alpha: 0.7,
+                beta: 0.0,
+                gamma: 0.5,
+            },
+        ),
+    ] {
+        let cfg = HwConfig::additive(m).with_trend(trend).with_params(p);
+        let model = HoltWinters::fit(&y, &cfg).unwrap();
+        let h = 3 * m + 1;
+        let f = model.forecast(h, 0.9).unwrap();
+        let sigma = (model.sse() / y.len() as f64).sqrt();
+        let st = model.final_state();
+        let (paths, mut rng) = (20_000, Rng(77));
+        let (mut sum, mut sum2) = (vec![0.0; h], vec![0.0; h]);
+        for _ in 0..paths {
+            let (mut l, mut b, mut s) = (st.level, st.trend, st.season.clone());
+            for j in 0..h {
+                let e = sigma * rng.normal();
+                let v = l + b + s[j % m] + e;
+                sum[j] += v;
+                sum2[j] += v * v;
+                l += b + p.alpha * e;
+                if trend {
+                    b += p.alpha * p.beta * e;
+                }
+                s[j % m] += p.gamma * e;
+            }
+        }
+        for j in 0..h {
+            let mean = sum[j] / paths as f64;
+            let sd =
+                ((sum2[j] / paths as f64 - mean * mean) * paths as f64 / (paths - 1) as f64).sqrt();
+            assert!(
+                (sd / f.sd[j] - 1.0).abs() < 0.03,
+                "trend {trend} h {}: simulated {sd} vs {}",
+                j + 1,
+                f.sd[j]
+            );
+            assert!(
+                (mean - f.mean[j]).abs() < 5.0 * f.sd[j] / (paths as f64).sqrt(),
+                "mean h {}",
+                j + 1
+            );
+        }
+        // The variance must grow (the check would be vacuous on a flat sd).
+        assert!(f.sd[h - 1] > 1.5 * f.sd[0]);
+    }
 }

@@ -4,7 +4,8 @@
 //! Demand at step `j` is taken as normal with the forecast's mean and standard deviation. For a
 //! per-step guarantee the quantile used is `z = Phi^{-1}(s)`: each step separately has
 //! `P(demand <= private + burst) >= s`. For a window guarantee the Bonferroni (union) bound splits
-//! the risk over the `h` steps, `z = Phi^{-1}(1 - (1 - s) / h)`, so that all steps are covered
+//! the risk over the `h` steps, `z = -Phi^{-1}((1 - s) / h)` (computed from the tail, so it stays
+//! exact for `s` near 1 and long windows), so that all steps are covered
 //! together with probability at least `s` whatever their correlation. The burst is
 //! `max(0, mean + z sd - private)`, rounded up to whole units when a unit is given.
 //!
@@ -18,7 +19,7 @@
 //! assert_eq!(plan.window, 24.0);
 //! # Ok::<(), agentsched::Error>(())
 //! ```
-use crate::estimate::evaluate::{Forecast, finite};
+use crate::estimate::evaluate::{Forecast, check_forecast, finite};
 use crate::estimate::stats::normal_quantile;
 use crate::{Error, Result};
 
@@ -57,9 +58,12 @@ pub struct CapacityPlan {
 /// O(h).
 ///
 /// # Errors
-/// [`Error::TooFewValues`] for an empty forecast; [`Error::DimensionMismatch`] when `sd` and
-/// `mean` differ in length; [`Error::NotFinite`], [`Error::Negative`] or [`Error::NotPositive`]
-/// for bad numbers; [`Error::InvalidConfig`] for a service level outside `(0, 1)`.
+/// [`Error::TooFewValues`] for an empty forecast; [`Error::DimensionMismatch`] when `lower`,
+/// `upper` or `sd` differ in length from `mean` (field `forecast.sd` etc.);
+/// [`Error::NotFinite`], [`Error::Negative`] or [`Error::NotPositive`] for bad numbers (a
+/// non-finite mean or `sd`, a NaN bound, a negative `sd`); [`Error::InvalidInstance`]
+/// (`forecast.lower[j]`) for a lower bound above the upper one; [`Error::InvalidConfig`] for a
+/// service level or a `forecast.level` outside `(0, 1)`.
 pub fn burst_for(
     forecast: &Forecast,
     private: f64,
@@ -75,13 +79,7 @@ pub fn burst_for(
             got: 0,
         });
     }
-    if forecast.sd.len() != h {
-        return Err(Error::DimensionMismatch {
-            field: "forecast.sd",
-            expected: h,
-            got: forecast.sd.len(),
-        });
-    }
+    check_forecast(forecast)?;
     finite("private", private)?;
     if private < 0.0 {
         return Err(Error::Negative {
@@ -105,21 +103,16 @@ pub fn burst_for(
             });
         }
     }
-    for (&m, &s) in forecast.mean.iter().zip(&forecast.sd) {
-        finite("forecast.mean", m)?;
-        finite("forecast.sd", s)?;
-        if s < 0.0 {
-            return Err(Error::Negative {
-                field: "forecast.sd",
-                value: s,
-            });
-        }
-    }
-    let p = match guarantee {
-        Guarantee::PerStep => service_level,
-        Guarantee::Window => 1.0 - (1.0 - service_level) / h as f64,
+    // The risk tail `1 - s` (per step) or `(1 - s) / h` (window), never `1 - tail`: that
+    // rounds to 1 for a service level near 1 or a long window and loses the quantile.
+    let tail = match guarantee {
+        Guarantee::PerStep => 1.0 - service_level,
+        Guarantee::Window => (1.0 - service_level) / h as f64,
     };
-    let z = normal_quantile(p)?;
+    let z = -normal_quantile(tail).map_err(|_| Error::InvalidConfig {
+        field: "service_level",
+        reason: "the risk 1 - service_level (split over the window) is not a usable probability",
+    })?;
     let quantile_used: Vec<f64> = forecast
         .mean
         .iter()

@@ -112,7 +112,8 @@ pub(crate) fn check_horizon(field: &'static str, h: usize) -> Result<()> {
     Ok(())
 }
 
-/// The standard normal quantile `(1 + level) / 2` of a central interval of coverage `level`.
+/// The standard normal quantile `(1 + level) / 2` of a central interval of coverage `level`,
+/// computed as `-Phi^-1((1 - level) / 2)`.
 pub(crate) fn level_quantile(level: f64) -> Result<f64> {
     finite("level", level)?;
     if level <= 0.0 || level >= 1.0 {
@@ -121,7 +122,64 @@ pub(crate) fn level_quantile(level: f64) -> Result<f64> {
             reason: "an interval level strictly between 0 and 1 is needed",
         });
     }
-    normal_quantile(0.5 + level / 2.0)
+    // From the lower tail: `0.5 + level / 2` rounds to 1 for a level within 2^-53 of 1 (and
+    // loses digits well before), while `(1 - level) / 2` is exact for level >= 0.5.
+    normal_quantile((1.0 - level) / 2.0)
+        .map(|q| -q)
+        .map_err(|_| Error::InvalidConfig {
+            field: "level",
+            reason: "an interval level strictly between 0 and 1 is needed",
+        })
+}
+
+/// Checks a caller-supplied forecast: `lower`, `upper` and `sd` as long as `mean`, `mean`
+/// finite, bounds not NaN (infinite bounds are allowed) with `lower <= upper`, `sd` finite and
+/// `>= 0`, `level` in `(0, 1)`. Errors name the field (`forecast.lower`, ...).
+pub(crate) fn check_forecast(f: &Forecast) -> Result<()> {
+    let n = f.mean.len();
+    for (field, len) in [
+        ("forecast.lower", f.lower.len()),
+        ("forecast.upper", f.upper.len()),
+        ("forecast.sd", f.sd.len()),
+    ] {
+        if len != n {
+            return Err(Error::DimensionMismatch {
+                field,
+                expected: n,
+                got: len,
+            });
+        }
+    }
+    finite("forecast.level", f.level)?;
+    if f.level <= 0.0 || f.level >= 1.0 {
+        return Err(Error::InvalidConfig {
+            field: "forecast.level",
+            reason: "an interval level strictly between 0 and 1 is needed",
+        });
+    }
+    for j in 0..n {
+        let (m, lo, hi, s) = (f.mean[j], f.lower[j], f.upper[j], f.sd[j]);
+        finite("forecast.mean", m)?;
+        for (field, v) in [("forecast.lower", lo), ("forecast.upper", hi)] {
+            if v.is_nan() {
+                return Err(Error::NotFinite { field, value: v });
+            }
+        }
+        if lo > hi {
+            return Err(Error::InvalidInstance {
+                field: format!("forecast.lower[{j}]"),
+                reason: format!("the lower bound {lo} is above the upper bound {hi}"),
+            });
+        }
+        finite("forecast.sd", s)?;
+        if s < 0.0 {
+            return Err(Error::Negative {
+                field: "forecast.sd",
+                value: s,
+            });
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
@@ -243,13 +301,15 @@ pub struct Backtest {
     /// How many forecasts of each horizon were scored (origins with an actual value that far
     /// ahead).
     pub count: Vec<usize>,
-    /// Mean squared error per horizon.
+    /// Mean squared error per horizon (NaN for a horizon never scored, which the check
+    /// `horizon <= series.len() - initial` rules out: the first origin scores every horizon).
     pub mse: Vec<f64>,
-    /// Mean absolute error per horizon.
+    /// Mean absolute error per horizon (NaN when never scored, as `mse`).
     pub mae: Vec<f64>,
     /// MAPE (percent) per horizon; `None` when every scored actual was zero.
     pub mape: Vec<Option<f64>>,
-    /// The fraction of actual values inside the forecast's interval, per horizon.
+    /// The fraction of actual values inside the forecast's interval, per horizon (NaN when never
+    /// scored, as `mse`).
     pub coverage: Vec<f64>,
 }
 
@@ -260,7 +320,7 @@ pub struct Backtest {
 /// # Arguments
 /// - `series`: the full history.
 /// - `initial`: the first training length, at least 1.
-/// - `horizon`: steps scored per origin, at least 1.
+/// - `horizon`: steps scored per origin, from 1 to `series.len() - initial`.
 /// - `step`: distance between origins, at least 1.
 /// - `model`: fits on a training prefix and forecasts at least `horizon` steps.
 ///
@@ -271,9 +331,13 @@ pub struct Backtest {
 /// `ceil((n - initial) / step)` calls of `model`, plus O(origins x horizon).
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a zero `initial`, `horizon` or `step` (or `horizon` above 2^24); [`Error::TooFewValues`]
-/// when `initial >= series.len()`; [`Error::NotFinite`] for a non-finite value in `series` or
-/// in a forecast; [`Error::DimensionMismatch`] when a forecast is shorter than `horizon`; any
+/// [`Error::InvalidConfig`] for a zero `initial`, `horizon` or `step`, or a `horizon` above
+/// `series.len() - initial` (or 2^24); [`Error::TooFewValues`] when `initial >= series.len()`;
+/// [`Error::NotFinite`] for a non-finite value in `series`, a non-finite forecast mean or `sd`
+/// or a NaN bound; [`Error::DimensionMismatch`] when a forecast is shorter than `horizon` or its
+/// `lower`/`upper`/`sd` differ in length from its `mean`; [`Error::InvalidInstance`]
+/// (`forecast.lower[j]`) for a lower bound above the upper one; [`Error::Negative`] for a
+/// negative `sd`; [`Error::InvalidConfig`] (`forecast.level`) for a level outside `(0, 1)`; any
 /// error of `model`.
 pub fn backtest<F>(
     series: &[f64],
@@ -301,6 +365,14 @@ where
             got: series.len(),
         });
     }
+    // Every scored horizon must have an actual value after the first origin; this also bounds
+    // the per-horizon vectors by the series length rather than by the caller's `horizon`.
+    if horizon > series.len() - initial {
+        return Err(Error::InvalidConfig {
+            field: "horizon",
+            reason: "the horizon exceeds the values after the first origin (series.len() - initial)",
+        });
+    }
     for &v in series {
         finite("series", v)?;
     }
@@ -314,16 +386,16 @@ where
     let mut o = initial;
     while o < series.len() {
         let f = model(&series[..o])?;
-        if f.mean.len() < horizon || f.lower.len() < horizon || f.upper.len() < horizon {
+        if f.mean.len() < horizon {
             return Err(Error::DimensionMismatch {
                 field: "forecast",
                 expected: horizon,
-                got: f.mean.len().min(f.lower.len()).min(f.upper.len()),
+                got: f.mean.len(),
             });
         }
+        check_forecast(&f)?;
         for (j, &actual) in series[o..].iter().take(horizon).enumerate() {
             let (m, lo, hi) = (f.mean[j], f.lower[j], f.upper[j]);
-            finite("forecast.mean", m)?;
             let e = actual - m;
             count[j] += 1;
             se[j] += e * e;
@@ -345,7 +417,7 @@ where
     let per = |sum: &[f64]| -> Vec<f64> {
         sum.iter()
             .zip(&count)
-            .map(|(s, &c)| if c == 0 { 0.0 } else { s / c as f64 })
+            .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
             .collect()
     };
     Ok(Backtest {
@@ -359,7 +431,13 @@ where
         coverage: covered
             .iter()
             .zip(&count)
-            .map(|(&c, &k)| if k == 0 { 0.0 } else { c as f64 / k as f64 })
+            .map(|(&c, &k)| {
+                if k == 0 {
+                    f64::NAN
+                } else {
+                    c as f64 / k as f64
+                }
+            })
             .collect(),
         origins,
         count,

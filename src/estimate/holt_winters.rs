@@ -35,8 +35,9 @@
 //! `var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2)`, `c_j = alpha (1 + j beta) + gamma [j mod m = 0]`.
 //! Multiplicative seasonality: [`HwConfig::paths`] sample paths simulated from the fitted
 //! recursions with normal one-step errors from a [`HwConfig::seed`]ed generator; the interval is
-//! the empirical quantiles and `sd` the paths' standard deviation (the point forecast stays the
-//! analytic one). `sigma^2 = SSE / n`, the maximum-likelihood estimate from the one-step errors.
+//! the empirical quantiles, widened where needed to contain the point forecast (which stays the
+//! analytic one, not the paths' median, so few paths or a narrow level could otherwise exclude
+//! it), and `sd` the paths' standard deviation. `sigma^2 = SSE / n`, the maximum-likelihood estimate from the one-step errors.
 //!
 //! # References
 //! C. C. Holt (1957), Forecasting seasonals and trends by exponentially weighted moving averages,
@@ -101,7 +102,9 @@ pub struct HwConfig {
     pub params: Option<HwParams>,
     /// SSE evaluations allowed to Nelder–Mead after the grid (default 300).
     pub max_evals: usize,
-    /// Simulated paths for multiplicative intervals (default 2,000, at least 2).
+    /// Simulated paths for multiplicative intervals (default 2,000, at least 2, at most 2^22 with
+    /// `paths x h <= 2^22`). Intervals always contain the point forecast; with fewer than a few
+    /// hundred paths their coverage is rough.
     pub paths: usize,
     /// Seed of the simulation.
     pub seed: u64,
@@ -179,9 +182,28 @@ pub struct HwModel {
     initial: HwState,
     last: HwState,
     fitted: Vec<f64>,
+    /// SSE and start SSE of the series divided by `scale` (see [`pow2_scale`]).
     sse: f64,
     start_sse: f64,
     evals: usize,
+    /// The power of two the series was divided by for the fit.
+    scale: f64,
+}
+
+/// The power of two nearest below the largest absolute value of `y` (1 for an all-zero series).
+/// The fit runs on `y / scale`, whose values lie within `[-2, 2]`, so that squared errors of
+/// series near 1e300 cannot overflow (nor those near 1e-300 underflow). Dividing by a power of
+/// two is exact, so every intermediate result is the unscaled one times an exact power of two,
+/// and the fitted parameters do not depend on the scale.
+fn pow2_scale(y: &[f64]) -> f64 {
+    let m = y.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
+    if m == 0.0 {
+        return 1.0;
+    }
+    let exp = ((m.to_bits() >> 52) & 0x7ff) as i64;
+    // Subnormal maxima take the smallest normal power, 2^-1022.
+    let exp = exp.max(1);
+    f64::from_bits((exp as u64) << 52)
 }
 
 /// Scratch for SSE passes: the seasonal ring.
@@ -449,7 +471,11 @@ impl HoltWinters {
     /// than `2 m` values (2 without seasonality); [`Error::InvalidInstance`] naming the first
     /// value `<= 0` for multiplicative seasonality.
     pub fn fit(series: &[f64], cfg: &HwConfig) -> Result<HwModel> {
-        let init = validate(series, cfg)?;
+        validate(series, cfg)?;
+        let scale = pow2_scale(series);
+        let scaled: Vec<f64> = series.iter().map(|v| v / scale).collect();
+        let series = &scaled[..];
+        let init = initial_state(series, cfg);
         let mut pass = Pass {
             y: series,
             kind: cfg.seasonality,
@@ -516,20 +542,35 @@ impl HoltWinters {
         finite("sse", sse)?;
         let m = init.season.len();
         let n = series.len();
-        let season = (0..m).map(|k| pass.ring[(n + k) % m]).collect();
+        let season: Vec<f64> = (0..m).map(|k| pass.ring[(n + k) % m]).collect();
+        // Back to the caller's units: levels, trends and additive seasonal terms scale with the
+        // data; multiplicative indices are ratios and do not.
+        let unscale = |st: HwState| HwState {
+            level: st.level * scale,
+            trend: st.trend * scale,
+            season: if cfg.seasonality == Seasonality::Multiplicative {
+                st.season
+            } else {
+                st.season.iter().map(|v| v * scale).collect()
+            },
+        };
+        for f in &mut fitted {
+            *f *= scale;
+        }
         Ok(HwModel {
             cfg: cfg.clone(),
             params,
-            last: HwState {
+            last: unscale(HwState {
                 level,
                 trend,
                 season,
-            },
-            initial: init,
+            }),
+            initial: unscale(init),
             fitted,
             sse,
             start_sse,
             evals,
+            scale,
         })
     }
 
@@ -558,15 +599,16 @@ impl HwModel {
         self.params
     }
 
-    /// The sum of squared one-step errors.
+    /// The sum of squared one-step errors (`+inf` when it overflows for a series near 1e154 or
+    /// larger; the fit and the intervals work on the scaled series and are not affected).
     pub fn sse(&self) -> f64 {
-        self.sse
+        self.sse * self.scale * self.scale
     }
 
     /// The SSE at the optimiser's start (the best grid point; the fixed parameters' SSE when
     /// fixed). Never below [`HwModel::sse`].
     pub fn start_sse(&self) -> f64 {
-        self.start_sse
+        self.start_sse * self.scale * self.scale
     }
 
     /// SSE evaluations spent.
@@ -574,9 +616,15 @@ impl HwModel {
         self.evals
     }
 
-    /// `sigma^2 = SSE / n`, the variance of the one-step errors.
+    /// `sigma^2 = SSE / n`, the variance of the one-step errors (may overflow as
+    /// [`HwModel::sse`]).
     pub fn sigma2(&self) -> f64 {
-        self.sse / self.fitted.len() as f64
+        self.sigma() * self.sigma()
+    }
+
+    /// `sqrt(SSE / n)`, computed on the scaled series so that it stays finite.
+    fn sigma(&self) -> f64 {
+        (self.sse / self.fitted.len() as f64).sqrt() * self.scale
     }
 
     /// One-step-ahead fitted values, one per observation.
@@ -621,15 +669,19 @@ impl HwModel {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `h == 0` or above 2^24, a `level` outside `(0, 1)`, fewer than 2
-    /// simulated paths or more than 2^26 simulated values; [`Error::NotFinite`] when a forecast overflows.
+    /// simulated paths or more than 2^22 of them (field `paths`), or `paths x h` above 2^22
+    /// simulated values (field `h`; with the default 2,000 paths, `h <= 2097`); [`Error::NotFinite`] when a forecast overflows.
     pub fn forecast(&self, h: usize, level: f64) -> Result<Forecast> {
         check_horizon("h", h)?;
         let z = level_quantile(level)?;
+        if self.cfg.seasonality == Seasonality::Multiplicative {
+            check_simulation(self.cfg.paths, h)?;
+        }
         let mean = self.point(h);
         for &v in &mean {
             finite("forecast", v)?;
         }
-        let sigma = self.sigma2().sqrt();
+        let sigma = self.sigma();
         if self.cfg.seasonality != Seasonality::Multiplicative {
             let m = self.last.season.len();
             let p = self.params;
@@ -655,25 +707,16 @@ impl HwModel {
                 level,
             });
         }
-        self.simulate(mean, h, level, sigma)
+        self.simulate(mean, h, level)
     }
 
-    fn simulate(&self, mean: Vec<f64>, h: usize, level: f64, sigma: f64) -> Result<Forecast> {
+    fn simulate(&self, mean: Vec<f64>, h: usize, level: f64) -> Result<Forecast> {
+        // Simulated on the fit's scale (an exact power of two) so that the paths' squared
+        // deviations cannot overflow for data near 1e300; results are scaled back at the end.
+        let scale = self.scale;
+        let sigma = (self.sse / self.fitted.len() as f64).sqrt();
         let paths = self.cfg.paths;
-        if paths < 2 {
-            return Err(Error::InvalidConfig {
-                field: "paths",
-                reason: "simulated intervals need at least 2 paths",
-            });
-        }
-        // 2^26 simulated values (512 MiB) at most: beyond that the request is a mistake.
-        let total = paths
-            .checked_mul(h)
-            .filter(|&t| t <= 1 << 26)
-            .ok_or(Error::InvalidConfig {
-                field: "h",
-                reason: "paths x h exceeds 2^26 simulated values",
-            })?;
+        let total = check_simulation(paths, h)?;
         let mut rng = SplitMix64(self.cfg.seed);
         let p = self.params;
         let m = self.last.season.len();
@@ -693,7 +736,7 @@ impl HwModel {
         };
         for i in 0..paths {
             ring.copy_from_slice(&self.last.season);
-            let (mut l, mut b) = (self.last.level, self.last.trend);
+            let (mut l, mut b) = (self.last.level / scale, self.last.trend / scale);
             for j in 0..h {
                 let lp = l + b;
                 let s = ring[j % m];
@@ -720,9 +763,16 @@ impl HwModel {
             }
             let mu = col.iter().sum::<f64>() / paths as f64;
             let var = col.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (paths - 1) as f64;
-            sd.push(var.sqrt());
-            lower.push(quantile_select(col, lo_p));
-            upper.push(quantile_select(col, 1.0 - lo_p));
+            sd.push(var.sqrt() * scale);
+            lower.push(quantile_select(col, lo_p) * scale);
+            upper.push(quantile_select(col, 1.0 - lo_p) * scale);
+        }
+        // The point forecast is the analytic one, not the paths' median: with few paths or a
+        // narrow level the empirical interval can miss it. Widen it to contain the point
+        // forecast so that `lower <= mean <= upper` always holds.
+        for ((lo, hi), &m) in lower.iter_mut().zip(&mut upper).zip(&mean) {
+            *lo = f64::min(*lo, m);
+            *hi = f64::max(*hi, m);
         }
         Ok(Forecast {
             mean,
@@ -732,6 +782,34 @@ impl HwModel {
             level,
         })
     }
+}
+
+/// The most values a multiplicative forecast simulates, `paths x h` (2^22 values, 32 MiB): with
+/// the default 2,000 paths, horizons up to 2,097 steps.
+pub(crate) const MAX_SIMULATED_VALUES: usize = 1 << 22;
+
+/// Checks the simulation size of a multiplicative forecast and returns `paths x h`; the error
+/// names the field that makes it too large on its own (`paths`) or else `h`.
+pub(crate) fn check_simulation(paths: usize, h: usize) -> Result<usize> {
+    if paths < 2 {
+        return Err(Error::InvalidConfig {
+            field: "paths",
+            reason: "simulated intervals need at least 2 paths",
+        });
+    }
+    if paths > MAX_SIMULATED_VALUES {
+        return Err(Error::InvalidConfig {
+            field: "paths",
+            reason: "more than 2^22 paths: paths x h would exceed 2^22 simulated values",
+        });
+    }
+    paths
+        .checked_mul(h)
+        .filter(|&t| t <= MAX_SIMULATED_VALUES)
+        .ok_or(Error::InvalidConfig {
+            field: "h",
+            reason: "paths x h exceeds 2^22 simulated values",
+        })
 }
 
 /// Hyndman & Fan (1996) type 7 quantile of a non-empty sample of finite values, by selection

@@ -205,6 +205,30 @@ static void holt_winters(void) {
   CHECK(n == H);
   CHECK(all_bytes(mean, sizeof mean, SENTINEL) && all_bytes(lower, sizeof lower, SENTINEL));
   CHECK(all_bytes(&p, sizeof p, SENTINEL));
+  /* The buffer is checked before any work: a too-small buffer wins over a bad series, and a
+   * huge multiplicative horizon with a small buffer does not simulate anything. */
+  {
+    double z[N];
+    memcpy(z, y, sizeof z);
+    z[3] = NAN;
+    n = 7;
+    EXPECT(agentsched_holt_winters_forecast(z, N, M, 1, 1, NULL, H, 0.9, &p, NULL, mean, lower,
+                                            NULL, H - 1, &n),
+           TOO_SMALL);
+    CHECK(n == H);
+    n = 7;
+    EXPECT(agentsched_holt_winters_forecast(y, N, M, AGENTSCHED_SEASONALITY_MULTIPLICATIVE, 1,
+                                            NULL, 2097, 0.9, &p, NULL, mean, lower, NULL, H, &n),
+           TOO_SMALL);
+    CHECK(n == 2097);
+    /* 2,000 paths x 2,098 steps exceeds the 2^22 simulated values. */
+    n = 7;
+    EXPECT(agentsched_holt_winters_forecast(y, N, M, AGENTSCHED_SEASONALITY_MULTIPLICATIVE, 1,
+                                            NULL, 2098, 0.9, &p, NULL, mean, lower, NULL, H, &n),
+           AGENTSCHED_STATUS_INVALID_CONFIG);
+    CHECK(n == 7);
+    CHECK(all_bytes(mean, sizeof mean, SENTINEL) && all_bytes(&p, sizeof p, SENTINEL));
+  }
   (void)i;
 }
 
@@ -273,6 +297,22 @@ static void ar(void) {
          TOO_SMALL);
   CHECK(n == 12);
   CHECK(all_bytes(mean, sizeof mean, SENTINEL) && all_bytes(coef, sizeof coef, SENTINEL));
+  {
+    /* The buffer is checked before the fit: a singular series with a small buffer reports the
+     * size needed. */
+    double c[30];
+    for (t = 0; t < 30; t++) c[t] = 4.0;
+    n = 7;
+    EXPECT(agentsched_ar_forecast(c, 30, 2, 12, 0.9, coef, NULL, mean, NULL, NULL, 11, &n),
+           TOO_SMALL);
+    CHECK(n == 12);
+    /* Orders above 256 are refused (the fit costs O(n p^2)). */
+    n = 7;
+    EXPECT(agentsched_ar_forecast(y, 400, 257, 12, 0.9, coef, NULL, mean, NULL, NULL, 12, &n),
+           AGENTSCHED_STATUS_INVALID_CONFIG);
+    CHECK(n == 7);
+    CHECK(all_bytes(mean, sizeof mean, SENTINEL) && all_bytes(coef, sizeof coef, SENTINEL));
+  }
 }
 
 static void metrics(void) {

@@ -3,6 +3,8 @@
 //! read during the call only, with results written into caller buffers. Thread-safe. No logic
 //! lives here: only conversion.
 
+use crate::estimate::evaluate::check_horizon;
+use crate::estimate::holt_winters::check_simulation;
 use crate::estimate::{
     ArModel, Forecast, Guarantee, HoltWinters, HwConfig, HwParams, Seasonality, burst_for, mae,
     mape, mse,
@@ -33,15 +35,15 @@ pub struct agentsched_hw_params {
     pub gamma: f64,
 }
 
-/// Checks the three forecast buffers for `h` values: sets `*out_len`; BUFFER_TOO_SMALL when
-/// `cap < h`.
+/// Checks the output buffers for `h` values before any work is done: BUFFER_TOO_SMALL with
+/// `*out_len = h` when `cap < h`; otherwise `*out_len` is left alone (set on success only).
 ///
 /// # Safety
 /// `out_len` non-null.
 unsafe fn room(cap: usize, h: usize, out_len: *mut usize) -> agentsched_status {
-    // SAFETY: checked non-null by the caller.
-    unsafe { *out_len = h };
     if h > cap {
+        // SAFETY: checked non-null by the caller.
+        unsafe { *out_len = h };
         agentsched_status::BufferTooSmall
     } else {
         agentsched_status::Ok
@@ -72,18 +74,22 @@ unsafe fn write_forecast(f: &Forecast, mean: *mut f64, lower: *mut f64, upper: *
 /// - `params_out`, `sse_out`: NULL, or receive the parameters used and the sum of squared
 ///   one-step errors.
 /// - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
-///   `h`, also on BUFFER_TOO_SMALL.
+///   `h` on OK and on BUFFER_TOO_SMALL. The buffer size (and the horizon's limits) are checked
+///   before the fit: a too-small buffer costs nothing.
 ///
 /// Initial states (FPP's "simple"): level = mean of the first season, trend =
 /// `(mean of season 2 - mean of season 1) / m`, seasonal indices = first season minus / divided
 /// by the level; without seasonality level = `series[0]`, trend = `series[1] - series[0]`. Intervals: analytic
 /// (Hyndman et al. 2008, class 1) for additive/none; 2,000 simulated paths with seed `0x5eed`
-/// for multiplicative. Nothing is written unless the call returns OK (except `*out_len`).
+/// for multiplicative, so a multiplicative forecast simulates `2000 h` values and `h` is limited
+/// to 2,097 (2^22 simulated values; INVALID_CONFIG above). Nothing is written unless the call
+/// returns OK (except `*out_len` on BUFFER_TOO_SMALL).
 ///
 /// Statuses: OK, NULL_POINTER (`mean`, `out_len`, or `series` NULL with `len > 0`),
 /// INVALID_ARGUMENT (unknown `seasonality`, `trend` not 0/1, a value `<= 0` with multiplicative
-/// seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0`, `level`
-/// outside (0, 1), period < 2, fixed parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
+/// seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0` or above 2^24,
+/// `h` above 2,097 with multiplicative seasonality, `level` outside (0, 1), period < 2, fixed
+/// parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
 /// `2 * period` values, or 2 without seasonality), BUFFER_TOO_SMALL, PANIC. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_holt_winters_forecast(
@@ -134,6 +140,21 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
                 gamma: p.gamma,
             });
         }
+        // The horizon's limits and the buffer are checked before the fit, so an invalid or
+        // too-large request costs nothing.
+        if let Err(e) = check_horizon("h", h) {
+            return agentsched_status::from(&e);
+        }
+        if cfg.seasonality == Seasonality::Multiplicative
+            && let Err(e) = check_simulation(cfg.paths, h)
+        {
+            return agentsched_status::from(&e);
+        }
+        // SAFETY: `out_len` checked.
+        let s = unsafe { room(cap, h, out_len) };
+        if s != agentsched_status::Ok {
+            return s;
+        }
         let model = match HoltWinters::fit(y, &cfg) {
             Ok(m) => m,
             Err(e) => return agentsched_status::from(&e),
@@ -142,14 +163,10 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
             Ok(f) => f,
             Err(e) => return agentsched_status::from(&e),
         };
-        // SAFETY: `out_len` checked.
-        let s = unsafe { room(cap, h, out_len) };
-        if s != agentsched_status::Ok {
-            return s;
-        }
         let p = model.params();
         // SAFETY: buffers valid for `cap >= h` values; the out pointers NULL or valid (contract).
         unsafe {
+            *out_len = h;
             write_forecast(&f, mean, lower, upper);
             if !params_out.is_null() {
                 *params_out = agentsched_hw_params {
@@ -174,12 +191,12 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
 /// - `coef_out`: NULL, or `p + 1` values receiving the intercept then `phi_1..phi_p`.
 /// - `sigma2_out`: NULL, or receives `RSS / (len - 2p - 1)`.
 /// - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
-///   `h`, also on BUFFER_TOO_SMALL.
+///   `h` on OK and on BUFFER_TOO_SMALL; the buffer size is checked before the fit.
 ///
-/// Nothing is written unless the call returns OK (except `*out_len`).
+/// Nothing is written unless the call returns OK (except `*out_len` on BUFFER_TOO_SMALL).
 ///
 /// Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG
-/// (`h == 0`, `level` outside (0, 1)), TOO_FEW_VALUES (fewer than `2p + 2` values), SINGULAR
+/// (`h == 0` or above 2^24, `level` outside (0, 1), `p` above 256), TOO_FEW_VALUES (fewer than `2p + 2` values), SINGULAR
 /// (the lagged design is rank-deficient, e.g. a constant series), BUFFER_TOO_SMALL, PANIC.
 /// Thread-safe.
 #[unsafe(no_mangle)]
@@ -204,6 +221,14 @@ pub unsafe extern "C" fn agentsched_ar_forecast(
             Ok(y) => y,
             Err(s) => return s,
         };
+        if let Err(e) = check_horizon("h", h) {
+            return agentsched_status::from(&e);
+        }
+        // SAFETY: `out_len` checked.
+        let s = unsafe { room(cap, h, out_len) };
+        if s != agentsched_status::Ok {
+            return s;
+        }
         let model = match ArModel::fit(y, p) {
             Ok(m) => m,
             Err(e) => return agentsched_status::from(&e),
@@ -212,13 +237,9 @@ pub unsafe extern "C" fn agentsched_ar_forecast(
             Ok(f) => f,
             Err(e) => return agentsched_status::from(&e),
         };
-        // SAFETY: `out_len` checked.
-        let s = unsafe { room(cap, h, out_len) };
-        if s != agentsched_status::Ok {
-            return s;
-        }
         // SAFETY: buffers valid for `cap >= h` values; `coef_out` NULL or `p + 1` values.
         unsafe {
+            *out_len = h;
             write_forecast(&f, mean, lower, upper);
             if !coef_out.is_null() {
                 *coef_out = model.intercept();
@@ -295,9 +316,9 @@ pub unsafe extern "C" fn agentsched_forecast_metrics(
 /// (`AGENTSCHED_GUARANTEE_WINDOW`, the union bound over the window), rounded up to multiples of
 /// `unit` when `unit > 0` (0: no rounding).
 ///
-/// `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len`, also on
-/// BUFFER_TOO_SMALL); `window_out` (NULL to skip) the largest of them. Nothing is written unless
-/// the call returns OK (except `*out_len`).
+/// `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len` on OK and on
+/// BUFFER_TOO_SMALL, checked before any work); `window_out` (NULL to skip) the largest of them.
+/// Nothing is written unless the call returns OK (except `*out_len` on BUFFER_TOO_SMALL).
 ///
 /// Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (unknown `guarantee`), TOO_FEW_VALUES
 /// (`len == 0`), INVALID_NUMBER (NaN/infinite values, a negative `sd` or `private_capacity`, a
@@ -334,6 +355,13 @@ pub unsafe extern "C" fn agentsched_capacity_burst(
             _ => return agentsched_status::InvalidArgument,
         };
         let unit = if unit == 0.0 { None } else { Some(unit) };
+        if len > 0 {
+            // SAFETY: `out_len` checked.
+            let st = unsafe { room(cap, len, out_len) };
+            if st != agentsched_status::Ok {
+                return st;
+            }
+        }
         // The interval level is irrelevant to the burst; any valid one builds the forecast.
         let f = Forecast {
             mean: m.to_vec(),
@@ -346,13 +374,9 @@ pub unsafe extern "C" fn agentsched_capacity_burst(
             Ok(p) => p,
             Err(e) => return agentsched_status::from(&e),
         };
-        // SAFETY: `out_len` checked.
-        let st = unsafe { room(cap, len, out_len) };
-        if st != agentsched_status::Ok {
-            return st;
-        }
         // SAFETY: `per_step` valid for `cap >= len` values; `window_out` NULL or one value.
         unsafe {
+            *out_len = len;
             std::ptr::copy_nonoverlapping(plan.per_step.as_ptr(), per_step, len);
             if !window_out.is_null() {
                 *window_out = plan.window;
