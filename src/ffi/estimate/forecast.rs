@@ -311,9 +311,10 @@ pub unsafe extern "C" fn agentsched_forecast_metrics(
 }
 
 /// The public burst capacity for a demand forecast (normal with `mean[j]`, `sd[j]`): per step
-/// `max(0, mean + z sd - private_capacity)` with `z = Phi^-1(service_level)`
-/// (`AGENTSCHED_GUARANTEE_PER_STEP`) or `Phi^-1(1 - (1 - service_level) / len)`
-/// (`AGENTSCHED_GUARANTEE_WINDOW`, the union bound over the window), rounded up to multiples of
+/// `max(0, mean + z sd - private_capacity)` with `z = -Phi^-1(1 - service_level)`
+/// (`AGENTSCHED_GUARANTEE_PER_STEP`) or `-Phi^-1((1 - service_level) / len)`
+/// (`AGENTSCHED_GUARANTEE_WINDOW`, the union bound over the window; computed from the tail, so
+/// service levels within 1e-16 of 1 still work), rounded up to multiples of
 /// `unit` when `unit > 0` (0: no rounding).
 ///
 /// `per_step` receives `len` values (capacity `cap`; `*out_len` receives `len` on OK and on
