@@ -803,3 +803,58 @@ proptest! {
         }
     }
 }
+
+/// Found by proptest: all demand forced onto one agent fills its capacity row exactly, so the
+/// Lagrangian subgradient is rounding noise and the multiplier blew up into a "bound" of 512
+/// above a cost of 20. The bound now discounts its worst-case summation error.
+#[test]
+fn lagrangian_bound_survives_an_exactly_full_row() {
+    let agents = vec![
+        HybridAgent {
+            id: AgentId(66),
+            tier: Tier::Public,
+            capacity: vec![13],
+            unit_cost: vec![0.0],
+            fixed_cost: 0.0,
+        },
+        HybridAgent {
+            id: AgentId(74),
+            tier: Tier::Private,
+            capacity: vec![0],
+            unit_cost: vec![0.0],
+            fixed_cost: 20.082808734495472,
+        },
+    ];
+    let t = |id, d, s| HybridTask {
+        id: TaskId(id),
+        demand: vec![d],
+        sensitivity: s,
+    };
+    let tasks = vec![
+        t(970, 0, Sensitivity::Internal),
+        t(983, 0, Sensitivity::Public),
+        t(996, 0, Sensitivity::Public),
+        t(0, 12, Sensitivity::Public),
+        t(13, 1, Sensitivity::Public),
+    ];
+    for lp_max_columns in [0, 100_000] {
+        let r = place_hybrid(
+            &agents,
+            &tasks,
+            &HybridOptions {
+                lp_max_columns,
+                ..HybridOptions::default()
+            },
+        )
+        .unwrap();
+        assert!(r.unplaced.is_empty());
+        // The internal task must open the private agent: the cost is its fixed cost.
+        assert_eq!(r.total_cost, 20.082808734495472);
+        assert!(
+            r.lower_bound <= r.total_cost,
+            "{} > {}",
+            r.lower_bound,
+            r.total_cost
+        );
+    }
+}

@@ -746,15 +746,24 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
         starts.push(pairs.len());
     }
     let mut g = vec![0.0; p.m * dims];
-    let eval = |mu: &[f64], g: &mut [f64]| -> f64 {
+    // Rounding: a capacity row that the tasks fill exactly has a subgradient of rounding
+    // noise, the Polyak step then blows its multiplier up, and `mu * (shares - 1)` turns that
+    // noise into a large positive "bound". So each evaluation also returns the magnitude of
+    // what it summed, and an iterate only counts as a bound after subtracting the worst-case
+    // summation error, `terms * eps * magnitude` (Higham, Accuracy and Stability, 4.2).
+    let terms = (pairs.len() + p.m) * (dims + 1) + 1;
+    let rounding = terms as f64 * f64::EPSILON;
+    let eval = |mu: &[f64], g: &mut [f64]| -> (f64, f64) {
         g.iter_mut().for_each(|v| *v = 0.0);
         let mut l = 0.0;
+        let mut mag = 0.0;
         for j in 0..p.m {
-            let r = p.fixed[j]
-                - (0..dims)
-                    .filter(|&k| has_row[j * dims + k])
-                    .map(|k| mu[j * dims + k])
-                    .sum::<f64>();
+            let priced = (0..dims)
+                .filter(|&k| has_row[j * dims + k])
+                .map(|k| mu[j * dims + k])
+                .sum::<f64>();
+            let r = p.fixed[j] - priced;
+            mag += p.fixed[j].abs() + priced;
             if r < 0.0 {
                 l += r;
                 for k in (0..dims).filter(|&k| has_row[j * dims + k]) {
@@ -778,6 +787,12 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
             }
             if let Some((x, v)) = best {
                 l += v;
+                mag += pairs[x].1.abs()
+                    + shares[x * dims..(x + 1) * dims]
+                        .iter()
+                        .zip(&mu[pairs[x].0 * dims..(pairs[x].0 + 1) * dims])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>();
                 let j = pairs[x].0;
                 for (gv, sh) in g[j * dims..(j + 1) * dims]
                     .iter_mut()
@@ -787,7 +802,7 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
                 }
             }
         }
-        l
+        (l, l - rounding * mag)
     };
     let mut weightings: Vec<Vec<f64>> = vec![vec![1.0 / dims.max(1) as f64; dims]];
     if dims > 1 {
@@ -803,15 +818,15 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
         let cand: Vec<f64> = (0..p.m * dims)
             .map(|x| p.fixed[x / dims] * w[x % dims])
             .collect();
-        let l = eval(&cand, &mut g);
-        if l > best {
-            best = l;
+        let (_, safe) = eval(&cand, &mut g);
+        if safe > best {
+            best = safe;
             mu = cand;
         }
     }
     let mut theta = 2.0;
     let mut stall = 0;
-    let mut l = eval(&mu, &mut g);
+    let (mut l, _) = eval(&mu, &mut g);
     for _ in 0..iterations {
         let norm: f64 = g.iter().map(|v| v * v).sum();
         if norm <= 0.0 || upper <= l {
@@ -821,9 +836,10 @@ fn lagrangian_bound(p: &Problem, placed: &[usize], upper: f64, iterations: u64) 
         for (m, gv) in mu.iter_mut().zip(&g) {
             *m = (*m + step * gv).max(0.0);
         }
-        l = eval(&mu, &mut g);
-        if l > best + 1e-12 * best.abs().max(1.0) {
-            best = l;
+        let safe;
+        (l, safe) = eval(&mu, &mut g);
+        if safe > best + 1e-12 * best.abs().max(1.0) {
+            best = safe;
             stall = 0;
         } else {
             stall += 1;
