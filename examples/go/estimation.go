@@ -74,7 +74,8 @@ const (
 	// RuntimeClassMean: the class's exponentially weighted mean (too few samples for the
 	// regression).
 	RuntimeClassMean RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_CLASS_MEAN
-	// RuntimeGlobalMean: the mean over all classes (the class has no sample yet).
+	// RuntimeGlobalMean: the mean over all classes. The dispatcher never schedules by it (a
+	// class with no sample keeps its declared duration); it is listed for completeness.
 	RuntimeGlobalMean RuntimeSource = C.AGENTSCHED_PREDICTION_SOURCE_GLOBAL_MEAN
 )
 

@@ -210,9 +210,10 @@ func TestCompleteMeasured(t *testing.T) {
 	if e.Source != agentsched.RuntimeClassMean || !approx(e.Duration, 6, 1e-9) {
 		t.Fatalf("after one measured completion: %+v, want class mean 6", e)
 	}
-	// Another class has no sample: the mean over all classes.
+	// Another class has no sample: other classes say nothing about it, so it keeps its
+	// declared duration.
 	must(t, d.Submit(agentsched.TaskSpec{ID: 3, Demand: oneSlot, Duration: 5, Class: class(8), Features: []float64{1}}))
-	if e, err := d.TaskRuntime(3); err != nil || e.Source != agentsched.RuntimeGlobalMean || !approx(e.Duration, 6, 1e-9) {
+	if e, err := d.TaskRuntime(3); err != nil || e.Source != agentsched.RuntimeDeclared || e.Duration != 5 {
 		t.Fatalf("unseen class: %+v, %v", e, err)
 	}
 	// Unclassed tasks keep their declared duration.
