@@ -58,6 +58,11 @@ fn bench(c: &mut Criterion) {
     for (name, cfg) in [
         ("additive", HwConfig::additive(24)),
         ("multiplicative", HwConfig::multiplicative(24)),
+        ("additive_damped", HwConfig::additive(24).with_damped(true)),
+        (
+            "multiplicative_damped",
+            HwConfig::multiplicative(24).with_damped(true),
+        ),
     ] {
         g.bench_function(format!("fit_forecast/1000x24/{name}"), |b| {
             b.iter(|| {
@@ -65,11 +70,7 @@ fn bench(c: &mut Criterion) {
                 black_box(model.forecast(48, 0.95).unwrap())
             })
         });
-        let p = HwParams {
-            alpha: 0.3,
-            beta: 0.05,
-            gamma: 0.2,
-        };
+        let p = HwParams::new(0.3, 0.05, 0.2).with_phi(0.9);
         g.bench_function(format!("sse_pass/1000x24/{name}"), |b| {
             b.iter(|| black_box(HoltWinters::sse(black_box(&y), &cfg, p).unwrap()))
         });

@@ -327,6 +327,22 @@
 #define AGENTSCHED_SEASONALITY_MULTIPLICATIVE 2
 
 /**
+ * Holt–Winters without a trend.
+ */
+#define AGENTSCHED_TREND_NONE 0
+
+/**
+ * Holt–Winters with an additive trend.
+ */
+#define AGENTSCHED_TREND_ADDITIVE 1
+
+/**
+ * Holt–Winters with a damped additive trend (forecasts level off; `phi` fitted in
+ * [0.8, 0.98] or taken from the fixed parameters).
+ */
+#define AGENTSCHED_TREND_DAMPED 2
+
+/**
  * Capacity service level applies to each step separately.
  */
 #define AGENTSCHED_GUARANTEE_PER_STEP 0
@@ -1532,7 +1548,7 @@ typedef struct {
 } agentsched_makespan_estimate;
 
 /**
- * Holt–Winters smoothing parameters, each in `[0, 1]`.
+ * Holt–Winters smoothing parameters, each in `[0, 1]` (also when ignored).
  */
 typedef struct {
   /**
@@ -1547,6 +1563,11 @@ typedef struct {
    * Seasonal smoothing (ignored without seasonality; 0 in the output then).
    */
   double gamma;
+  /**
+   * Trend damping (ignored unless the trend is `AGENTSCHED_TREND_DAMPED`; 1 in the output
+   * then).
+   */
+  double phi;
 } agentsched_hw_params;
 
 /**
@@ -3328,9 +3349,10 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
  *
  * - `series`, `len`: the observations, oldest first; read during the call only.
  * - `period`: the season length `m` (at least 2 when seasonal; ignored without seasonality).
- * - `seasonality`: one of `AGENTSCHED_SEASONALITY_*`; `trend`: 0 (none) or 1 (additive trend).
- * - `fixed`: NULL to fit `alpha`, `beta`, `gamma` by least squares (grid then Nelder–Mead,
- *   deterministic), or parameters to use as given.
+ * - `seasonality`: one of `AGENTSCHED_SEASONALITY_*`; `trend`: one of `AGENTSCHED_TREND_*`
+ *   (0 none, 1 additive, 2 damped additive).
+ * - `fixed`: NULL to fit `alpha`, `beta`, `gamma` (and `phi` in [0.8, 0.98] when damped) by
+ *   least squares (grid then Nelder–Mead, deterministic), or parameters to use as given.
  * - `params_out`, `sse_out`: NULL, or receive the parameters used and the sum of squared
  *   one-step errors.
  * - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
@@ -3346,10 +3368,10 @@ agentsched_status agentsched_dag_downward_ranks(agentsched_dag *dag,
  * returns OK (except `*out_len` on BUFFER_TOO_SMALL).
  *
  * Statuses: OK, NULL_POINTER (`mean`, `out_len`, or `series` NULL with `len > 0`),
- * INVALID_ARGUMENT (unknown `seasonality`, `trend` not 0/1, a value `<= 0` with multiplicative
+ * INVALID_ARGUMENT (unknown `seasonality` or `trend`, a value `<= 0` with multiplicative
  * seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0` or above 2^24,
  * `h` above 2,097 with multiplicative seasonality, `level` outside (0, 1), period < 2, fixed
- * parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
+ * parameters, `phi` included, outside [0, 1]), TOO_FEW_VALUES (fewer than
  * `2 * period` values, or 2 without seasonality), BUFFER_TOO_SMALL, PANIC. Thread-safe.
  */
 agentsched_status agentsched_holt_winters_forecast(const double *series,

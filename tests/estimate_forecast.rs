@@ -17,8 +17,8 @@
 //! The tests do not run Python.
 use agentsched::Error;
 use agentsched::estimate::{
-    ArModel, Criterion, Forecast, Guarantee, HoltWinters, HwConfig, HwParams, Seasonality,
-    backtest, burst_for, mae, mape, mse,
+    ArModel, Criterion, Forecast, Guarantee, HoltWinters, HwConfig, HwParams, PHI_RANGE,
+    Seasonality, backtest, burst_for, mae, mape, mse,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -134,6 +134,7 @@ fn holt_winters_with_fixed_parameters_matches_statsmodels() {
             alpha: 0.3,
             beta: 0.1,
             gamma: 0.2,
+            phi: 1.0,
         });
         let model = HoltWinters::fit(&y, &cfg).unwrap();
         let init = model.initial_state();
@@ -197,6 +198,141 @@ fn holt_winters_fit_is_at_least_as_good_as_statsmodels() {
         let again = HoltWinters::sse(&y, &cfg, model.params()).unwrap();
         assert!(close(again, model.sse(), 1e-12));
     }
+}
+
+#[test]
+fn damped_holt_winters_with_fixed_parameters_matches_statsmodels() {
+    let reference: Value = serde_json::from_str(REFERENCE).unwrap();
+    let y = air();
+    let cases = reference["hw_damped"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    for case in cases {
+        let add = case["seasonal"] == "add";
+        let cfg = if add {
+            HwConfig::additive(12)
+        } else {
+            HwConfig::multiplicative(12)
+        }
+        .with_damped(true)
+        .with_params(HwParams::new(0.3, 0.1, 0.2).with_phi(0.9));
+        assert_eq!(case["params"]["damping_trend"], 0.9);
+        let model = HoltWinters::fit(&y, &cfg).unwrap();
+        assert_eq!(model.params().phi, 0.9);
+        assert_all_close(model.fitted(), &floats(&case["fitted"]), 1e-8, "fitted");
+        assert!(close(model.sse(), case["sse"].as_f64().unwrap(), 1e-8));
+        let f = model.forecast(24, 0.9).unwrap();
+        let theirs = floats(&case["forecast"]);
+        // The same statsmodels difference at h = 12, 24 as undamped (see above): the seasonal
+        // index of the last observation, which damping does not touch.
+        for (h, (&ours, &theirs)) in f.mean.iter().zip(&theirs).enumerate() {
+            if (h + 1) % 12 != 0 {
+                assert!(close(ours, theirs, 1e-8), "forecast[{h}]");
+            } else if add {
+                let e_last = y[143] - model.fitted()[143];
+                assert!(close(ours - theirs, 0.2 * e_last, 1e-8), "forecast[{h}]");
+            } else {
+                let ratio = 1.0 + 0.2 * (y[143] / model.fitted()[143] - 1.0);
+                assert!(close(ours / theirs, ratio, 1e-10), "forecast[{h}]");
+            }
+        }
+        // Damping changes the answer: the undamped model with the same smoothing differs.
+        let undamped = HoltWinters::fit(&y, &cfg.clone().with_damped(false)).unwrap();
+        assert!((undamped.sse() - model.sse()).abs() > 1.0);
+    }
+}
+
+#[test]
+fn damped_fit_is_no_worse_than_statsmodels_parameters_within_the_phi_range() {
+    // statsmodels searches phi up to 0.995, this library up to 0.98 (FPP's range), so their
+    // optimum is compared after clamping phi into the range: a point our search could reach.
+    let reference: Value = serde_json::from_str(REFERENCE).unwrap();
+    let y = air();
+    let (lo, hi) = PHI_RANGE;
+    for case in reference["hw_damped"].as_array().unwrap() {
+        let cfg = if case["seasonal"] == "add" {
+            HwConfig::additive(12)
+        } else {
+            HwConfig::multiplicative(12)
+        }
+        .with_damped(true);
+        let model = HoltWinters::fit(&y, &cfg).unwrap();
+        let p = model.params();
+        assert!((lo..=hi).contains(&p.phi), "phi {}", p.phi);
+        let t = floats(&case["optimized_params"]);
+        let theirs = HwParams::new(t[0], t[1], t[2]).with_phi(t[3].clamp(lo, hi));
+        let their_sse = HoltWinters::sse(&y, &cfg, theirs).unwrap();
+        assert!(
+            model.sse() <= their_sse * 1.01,
+            "{}: ours {} vs statsmodels' clamped {their_sse}",
+            case["seasonal"],
+            model.sse()
+        );
+        assert!(close(
+            HoltWinters::sse(&y, &cfg, p).unwrap(),
+            model.sse(),
+            1e-12
+        ));
+    }
+}
+
+#[test]
+fn a_damped_trend_with_phi_one_is_the_undamped_model() {
+    let y = air();
+    for cfg in [
+        HwConfig::holt(),
+        HwConfig::additive(12),
+        HwConfig::multiplicative(12),
+    ] {
+        let p = HwParams::new(0.35, 0.15, 0.25);
+        let plain = HoltWinters::fit(&y, &cfg.clone().with_params(p)).unwrap();
+        let damped =
+            HoltWinters::fit(&y, &cfg.with_damped(true).with_params(p.with_phi(1.0))).unwrap();
+        assert_eq!(plain.fitted(), damped.fitted());
+        assert_eq!(plain.sse(), damped.sse());
+        assert_eq!(
+            plain.forecast(30, 0.9).unwrap(),
+            damped.forecast(30, 0.9).unwrap()
+        );
+    }
+}
+
+#[test]
+fn damped_forecasts_level_off_where_undamped_ones_keep_growing() {
+    // Growth that stops: a line for 60 steps, then flat with noise.
+    let mut rng = Rng(11);
+    let y: Vec<f64> = (0..100)
+        .map(|t| 10.0 + 2.0 * (t.min(60) as f64) + rng.normal())
+        .collect();
+    let damped = HoltWinters::fit(&y, &HwConfig::holt().with_damped(true)).unwrap();
+    let plain = HoltWinters::fit(&y, &HwConfig::holt()).unwrap();
+    // phi <= 0.98: after 2,000 steps phi^h < 1e-17, so the forecast sits at its limit.
+    let (fd, fp) = (
+        damped.forecast(2000, 0.9).unwrap(),
+        plain.forecast(200, 0.9).unwrap(),
+    );
+    let st = damped.final_state();
+    let phi = damped.params().phi;
+    assert!((PHI_RANGE.0..=PHI_RANGE.1).contains(&phi));
+    // The damped forecast converges to l + phi b / (1 - phi) (geometric series), monotonically.
+    let limit = st.level + phi * st.trend / (1.0 - phi);
+    assert!(
+        close(fd.mean[1999], limit, 1e-9),
+        "{} vs {limit}",
+        fd.mean[1999]
+    );
+    assert!(
+        (fd.mean[0] - limit).abs() > 0.1,
+        "the check must discriminate"
+    );
+    for w in fd.mean.windows(2) {
+        assert!((w[1] - w[0]) * st.trend >= 0.0);
+        assert!((w[1] - limit).abs() <= (w[0] - limit).abs());
+    }
+    // The undamped forecast drifts linearly by its trend: 199 steps of b.
+    let b = plain.final_state().trend;
+    assert!(close(fp.mean[199] - fp.mean[0], 199.0 * b, 1e-9));
+    // On this series the damped model fits the flat end better (that is what phi is for).
+    assert!(damped.sse() < plain.sse());
 }
 
 // ---------------------------------------------------------------- exact signals
@@ -331,6 +467,7 @@ fn additive_variance_follows_hkos_class_1() {
         alpha: 0.4,
         beta: 0.2,
         gamma: 0.3,
+        phi: 1.0,
     };
     let model = HoltWinters::fit(&y, &HwConfig::additive(4).with_params(p)).unwrap();
     let f = model.forecast(9, 0.95).unwrap();
@@ -476,8 +613,35 @@ fn bad_inputs_are_errors() {
         alpha: 1.5,
         beta: 0.1,
         gamma: 0.1,
+        phi: 1.0,
     };
     assert!(HoltWinters::fit(&y, &add.clone().with_params(bad)).is_err());
+    // Damping: phi outside [0, 1] or not a number, and a damped trend without a trend.
+    let damped = add.clone().with_damped(true);
+    for (phi, field) in [(1.5, "params.phi"), (-0.1, "params.phi")] {
+        let cfg = damped
+            .clone()
+            .with_params(HwParams::new(0.3, 0.1, 0.1).with_phi(phi));
+        assert!(
+            matches!(HoltWinters::fit(&y, &cfg), Err(Error::InvalidConfig { field: f, .. }) if f == field)
+        );
+    }
+    assert!(matches!(
+        HoltWinters::fit(
+            &y,
+            &damped
+                .clone()
+                .with_params(HwParams::new(0.3, 0.1, 0.1).with_phi(f64::NAN))
+        ),
+        Err(Error::NotFinite { .. })
+    ));
+    assert!(matches!(
+        HoltWinters::fit(&y, &add.clone().with_trend(false).with_damped(true)),
+        Err(Error::InvalidConfig {
+            field: "damped",
+            ..
+        })
+    ));
     let model = HoltWinters::fit(&y, &add).unwrap();
     assert!(model.forecast(0, 0.9).is_err());
     // An absurd horizon is refused before anything that size is allocated.
@@ -556,7 +720,7 @@ proptest! {
         for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
             for b in [0.01, 0.1, 0.3] {
                 for g in [0.05, 0.2, 0.5] {
-                    let s = HoltWinters::sse(&y, &cfg, HwParams { alpha: a, beta: b, gamma: g }).unwrap();
+                    let s = HoltWinters::sse(&y, &cfg, HwParams::new(a, b, g)).unwrap();
                     grid_best = grid_best.min(s);
                 }
             }
@@ -568,6 +732,39 @@ proptest! {
         for h in 0..2 * m {
             prop_assert!(f.mean[h].is_finite() && f.lower[h].is_finite() && f.upper[h].is_finite());
             prop_assert!(f.lower[h] <= f.upper[h]);
+        }
+    }
+
+    #[test]
+    fn damped_holt_winters_fit_properties((y, m, mult) in series_strategy()) {
+        let base = if mult { HwConfig::multiplicative(m) } else { HwConfig::additive(m) };
+        let cfg = base.with_damped(true);
+        let model = HoltWinters::fit(&y, &cfg).unwrap();
+        let p = model.params();
+        for v in [p.alpha, p.beta, p.gamma] {
+            prop_assert!((0.0..=1.0).contains(&v));
+        }
+        prop_assert!((PHI_RANGE.0..=PHI_RANGE.1).contains(&p.phi));
+        let sse = HoltWinters::sse(&y, &cfg, p).unwrap();
+        prop_assert!((sse - model.sse()).abs() <= 1e-9 * (1.0 + sse));
+        prop_assert!(model.sse() <= model.start_sse());
+        // The start is the best of the documented grid, phi in {0.8, 0.89, 0.98}.
+        let mut grid_best = f64::INFINITY;
+        for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
+            for b in [0.01, 0.1, 0.3] {
+                for g in [0.05, 0.2, 0.5] {
+                    for phi in [0.8, 0.89, 0.98] {
+                        let q = HwParams::new(a, b, g).with_phi(phi);
+                        grid_best = grid_best.min(HoltWinters::sse(&y, &cfg, q).unwrap());
+                    }
+                }
+            }
+        }
+        prop_assert!((model.start_sse() - grid_best).abs() <= 1e-9 * (1.0 + grid_best));
+        prop_assert_eq!(&model, &HoltWinters::fit(&y, &cfg).unwrap());
+        let f = model.forecast(2 * m, 0.9).unwrap();
+        for h in 0..2 * m {
+            prop_assert!(f.mean[h].is_finite() && f.lower[h] <= f.mean[h] && f.mean[h] <= f.upper[h]);
         }
     }
 
@@ -616,6 +813,7 @@ fn seasonality_none_without_trend_is_simple_exponential_smoothing() {
         alpha: 0.5,
         beta: 0.0,
         gamma: 0.0,
+        phi: 1.0,
     });
     assert_eq!(cfg.seasonality, Seasonality::None);
     let model = HoltWinters::fit(&y, &cfg).unwrap();
@@ -924,30 +1122,22 @@ fn multiplicative_intervals_contain_the_point_forecast_with_few_paths() {
 #[test]
 fn additive_variance_matches_a_simulation_of_the_state_space_model() {
     // The fitted model's own state-space form (error correction, HKOS class 1):
-    //   y = l + b + s + e,  l' = l + b + alpha e,  b' = b + alpha beta e,  s' = s + gamma e,
+    //   y = l + phi b + s + e,  l' = l + phi b + alpha e,  b' = phi b + alpha beta e,
+    //   s' = s + gamma e   (phi = 1 undamped),
     // simulated from its final states with e ~ N(0, sigma^2); the sample sd per step must match
     // the analytic forecast sd. 20,000 paths: the relative sd of a sample sd is ~0.5%.
     let m = 4;
     let y = hw_additive_series(9, 120, m, 0.3, 0.1);
-    for (trend, p) in [
-        (
-            true,
-            HwParams {
-                alpha: 0.4,
-                beta: 0.2,
-                gamma: 0.3,
-            },
-        ),
-        (
-            false,
-            HwParams {
-                alpha: 0.7,
-                beta: 0.0,
-                gamma: 0.5,
-            },
-        ),
+    for (trend, damped, p) in [
+        (true, false, HwParams::new(0.4, 0.2, 0.3)),
+        (false, false, HwParams::new(0.7, 0.0, 0.5)),
+        (true, true, HwParams::new(0.4, 0.6, 0.3).with_phi(0.85)),
     ] {
-        let cfg = HwConfig::additive(m).with_trend(trend).with_params(p);
+        let cfg = HwConfig::additive(m)
+            .with_trend(trend)
+            .with_damped(damped)
+            .with_params(p);
+        let phi = if damped { p.phi } else { 1.0 };
         let model = HoltWinters::fit(&y, &cfg).unwrap();
         let h = 3 * m + 1;
         let f = model.forecast(h, 0.9).unwrap();
@@ -959,12 +1149,12 @@ fn additive_variance_matches_a_simulation_of_the_state_space_model() {
             let (mut l, mut b, mut s) = (st.level, st.trend, st.season.clone());
             for j in 0..h {
                 let e = sigma * rng.normal();
-                let v = l + b + s[j % m] + e;
+                let v = l + phi * b + s[j % m] + e;
                 sum[j] += v;
                 sum2[j] += v * v;
-                l += b + p.alpha * e;
+                l += phi * b + p.alpha * e;
                 if trend {
-                    b += p.alpha * p.beta * e;
+                    b = phi * b + p.alpha * p.beta * e;
                 }
                 s[j % m] += p.gamma * e;
             }
@@ -975,7 +1165,7 @@ fn additive_variance_matches_a_simulation_of_the_state_space_model() {
                 ((sum2[j] / paths as f64 - mean * mean) * paths as f64 / (paths - 1) as f64).sqrt();
             assert!(
                 (sd / f.sd[j] - 1.0).abs() < 0.03,
-                "trend {trend} h {}: simulated {sd} vs {}",
+                "trend {trend} damped {damped} h {}: simulated {sd} vs {}",
                 j + 1,
                 f.sd[j]
             );

@@ -3,7 +3,8 @@
 //! forecasts with prediction intervals.
 //!
 //! # Model
-//! With `lp = l[t-1] + b[t-1]` (the trend term is absent without a trend) and `s` the seasonal
+//! With `lp = l[t-1] + phi b[t-1]` (the trend term is absent without a trend; `phi = 1` unless
+//! the trend is damped, [`HwConfig::damped`]) and `s` the seasonal
 //! index of the same phase one season back, the one-step forecast is `lp + s` (additive) or
 //! `lp * s` (multiplicative), and the states update as in Hyndman & Athanasopoulos, *Forecasting:
 //! Principles and Practice* (FPP, section 8.3), which is also statsmodels' `ExponentialSmoothing`:
@@ -11,8 +12,14 @@
 //! ```text
 //! additive:        l = alpha (y - s) + (1 - alpha) lp     s' = gamma (y - lp) + (1 - gamma) s
 //! multiplicative:  l = alpha (y / s) + (1 - alpha) lp     s' = gamma (y / lp) + (1 - gamma) s
-//! trend:           b = beta (l - l[t-1]) + (1 - beta) b[t-1]
+//! trend:           b = beta (l - l[t-1]) + (1 - beta) phi b[t-1]
 //! ```
+//!
+//! The `h`-step forecast is `l + phi_h b` plus (or times) the season's index, with
+//! `phi_h = phi + phi^2 + ... + phi^h` (`= h` undamped). A damped trend (Gardner & McKenzie
+//! 1985) makes long-range forecasts level off at `l + phi b / (1 - phi)` instead of growing
+//! without bound, which is what makes it the safer default for capacity planning: an undamped
+//! trend fitted to a burst of growth extrapolates that growth forever.
 //!
 //! # Initial states
 //! FPP's "simple" initialisation (statsmodels' `initialization_method="simple"`): the level is
@@ -23,16 +30,19 @@
 //! numbers and a forecast is reproducible from [`HwModel::initial_state`] and the parameters.
 //!
 //! # Fitting
-//! `alpha`, `beta`, `gamma` in `[0, 1]` minimise the sum of squared one-step errors. The search
-//! starts from the best point of a fixed coarse grid (5 x 3 x 3 points; ties keep the first in
-//! grid order) and continues with Nelder–Mead (Nelder & Mead 1965), points projected onto the
+//! `alpha`, `beta`, `gamma` in `[0, 1]` (and `phi` in [`PHI_RANGE`], `[0.8, 0.98]`, for a
+//! damped trend) minimise the sum of squared one-step errors. The search starts from the best
+//! point of a fixed coarse grid (5 x 3 x 3 points, x 3 values of `phi` when damped; ties keep
+//! the first in grid order) and continues with Nelder–Mead (Nelder & Mead 1965), points projected onto the
 //! box, until the simplex collapses or the evaluation budget ([`HwConfig::max_evals`]) is spent.
 //! It is deterministic. Each evaluation is one O(n) pass.
 //!
 //! # Intervals
 //! Additive or no seasonality: the analytic variance of Hyndman, Koehler, Ord & Snyder
 //! (*Forecasting with Exponential Smoothing*, 2008, class 1):
-//! `var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2)`, `c_j = alpha (1 + j beta) + gamma [j mod m = 0]`.
+//! `var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2)`,
+//! `c_j = alpha (1 + phi_j beta) + gamma [j mod m = 0]` (`phi_j = j` undamped; Table 6.1, with
+//! the state-space `beta = alpha beta*`).
 //! Multiplicative seasonality: [`HwConfig::paths`] sample paths simulated from the fitted
 //! recursions with normal one-step errors from a [`HwConfig::seed`]ed generator; the interval is
 //! the empirical quantiles, widened where needed to contain the point forecast (which stays the
@@ -42,7 +52,8 @@
 //! # References
 //! C. C. Holt (1957), Forecasting seasonals and trends by exponentially weighted moving averages,
 //! ONR memorandum 52; P. R. Winters (1960), Forecasting sales by exponentially weighted moving
-//! averages, Management Science 6(3); R. J. Hyndman, A. B. Koehler, J. K. Ord and R. D. Snyder
+//! averages, Management Science 6(3); E. S. Gardner and E. McKenzie (1985), Forecasting trends
+//! in time series, Management Science 31(10); R. J. Hyndman, A. B. Koehler, J. K. Ord and R. D. Snyder
 //! (2008), *Forecasting with Exponential Smoothing: The State Space Approach*, Springer.
 //!
 //! # Example: a seasonal series with trend
@@ -77,8 +88,8 @@ pub enum Seasonality {
     Multiplicative,
 }
 
-/// Smoothing parameters, each in `[0, 1]`; `beta` is ignored without a trend and `gamma`
-/// without seasonality.
+/// Smoothing parameters, each in `[0, 1]`; `beta` is ignored without a trend, `gamma`
+/// without seasonality and `phi` without a damped trend.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HwParams {
     /// Level smoothing.
@@ -87,7 +98,35 @@ pub struct HwParams {
     pub beta: f64,
     /// Seasonal smoothing.
     pub gamma: f64,
+    /// Trend damping (FPP's `phi`): each step carries `phi` times the previous trend, so the
+    /// forecast flattens out. 1 means undamped (and is what a model without a damped trend
+    /// reports).
+    pub phi: f64,
 }
+
+impl HwParams {
+    /// Undamped parameters (`phi = 1`).
+    pub fn new(alpha: f64, beta: f64, gamma: f64) -> HwParams {
+        HwParams {
+            alpha,
+            beta,
+            gamma,
+            phi: 1.0,
+        }
+    }
+
+    /// The same parameters with trend damping `phi`.
+    pub fn with_phi(mut self, phi: f64) -> HwParams {
+        self.phi = phi;
+        self
+    }
+}
+
+/// The range the fit searches for a damped trend's `phi`, as in Hyndman & Athanasopoulos (FPP,
+/// section 8.2): below 0.8 damping is so strong that the trend hardly matters, and above 0.98 a
+/// damped model cannot be told apart from an undamped one. Fixed parameters may use any `phi`
+/// in `[0, 1]`.
+pub const PHI_RANGE: (f64, f64) = (0.8, 0.98);
 
 /// What to fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +137,9 @@ pub struct HwConfig {
     pub seasonality: Seasonality,
     /// Whether the model has an additive trend.
     pub trend: bool,
+    /// Whether the trend is damped (needs `trend`; Gardner & McKenzie 1985): the `h`-step
+    /// forecast adds `(phi + phi^2 + ... + phi^h) b` instead of `h b`.
+    pub damped: bool,
     /// Fixed parameters: skip the fit.
     pub params: Option<HwParams>,
     /// SSE evaluations allowed to Nelder–Mead after the grid (default 300).
@@ -116,6 +158,7 @@ impl HwConfig {
             period,
             seasonality,
             trend: true,
+            damped: false,
             params: None,
             max_evals: 300,
             paths: 2_000,
@@ -141,6 +184,12 @@ impl HwConfig {
     /// The same configuration with or without a trend.
     pub fn with_trend(mut self, trend: bool) -> HwConfig {
         self.trend = trend;
+        self
+    }
+
+    /// The same configuration with or without trend damping (a damped trend needs a trend).
+    pub fn with_damped(mut self, damped: bool) -> HwConfig {
+        self.damped = damped;
         self
     }
 
@@ -211,6 +260,7 @@ struct Pass<'a> {
     y: &'a [f64],
     kind: Seasonality,
     trend: bool,
+    damped: bool,
     init: &'a HwState,
     ring: Vec<f64>,
 }
@@ -224,9 +274,10 @@ impl Pass<'_> {
         self.ring.extend_from_slice(&self.init.season);
         let (mut l, mut b) = (self.init.level, self.init.trend);
         let beta = if self.trend { p.beta } else { 0.0 };
+        let phi = if self.damped { p.phi } else { 1.0 };
         let mut sse = 0.0;
         for (t, &y) in self.y.iter().enumerate() {
-            let lp = l + b;
+            let lp = l + phi * b;
             let (yhat, new_l, new_s) = match self.kind {
                 Seasonality::None => (lp, p.alpha * y + (1.0 - p.alpha) * lp, 0.0),
                 Seasonality::Additive => {
@@ -255,7 +306,7 @@ impl Pass<'_> {
                 f.push(yhat);
             }
             b = if self.trend {
-                beta * (new_l - l) + (1.0 - beta) * b
+                beta * (new_l - l) + (1.0 - beta) * phi * b
             } else {
                 0.0
             };
@@ -275,6 +326,7 @@ fn check_params(p: HwParams) -> Result<()> {
         ("params.alpha", p.alpha),
         ("params.beta", p.beta),
         ("params.gamma", p.gamma),
+        ("params.phi", p.phi),
     ] {
         finite(field, v)?;
         if !(0.0..=1.0).contains(&v) {
@@ -294,6 +346,12 @@ fn validate(series: &[f64], cfg: &HwConfig) -> Result<HwState> {
     }
     for &v in series {
         finite("series", v)?;
+    }
+    if cfg.damped && !cfg.trend {
+        return Err(Error::InvalidConfig {
+            field: "damped",
+            reason: "a damped trend needs a trend",
+        });
     }
     let m = cfg.m();
     if cfg.seasonality != Seasonality::None && m < 2 {
@@ -463,11 +521,13 @@ impl HoltWinters {
     /// The fitted model: parameters, one-step fitted values, SSE, final states.
     ///
     /// # Complexity
-    /// O(n) per SSE evaluation, at most 45 + `max_evals` evaluations; O(n + m) space.
+    /// O(n) per SSE evaluation, at most 45 (135 damped) + `max_evals` evaluations; O(n + m)
+    /// space.
     ///
     /// # Errors
     /// [`Error::NotFinite`] for a NaN or infinite value; [`Error::InvalidConfig`] for a period
-    /// below 2 with seasonality or parameters outside `[0, 1]`; [`Error::TooFewValues`] for fewer
+    /// below 2 with seasonality, parameters outside `[0, 1]` or a damped trend without a trend
+    /// (field `damped`); [`Error::TooFewValues`] for fewer
     /// than `2 m` values (2 without seasonality); [`Error::InvalidInstance`] naming the first
     /// value `<= 0` for multiplicative seasonality.
     pub fn fit(series: &[f64], cfg: &HwConfig) -> Result<HwModel> {
@@ -480,6 +540,7 @@ impl HoltWinters {
             y: series,
             kind: cfg.seasonality,
             trend: cfg.trend,
+            damped: cfg.damped,
             init: &init,
             ring: Vec::with_capacity(init.season.len()),
         };
@@ -487,6 +548,8 @@ impl HoltWinters {
         let (params, start_sse, evals) = match cfg.params {
             Some(p) => (p, pass.sse(p), 1),
             None => {
+                // The search runs on the unit box; `phi`'s coordinate maps onto `PHI_RANGE`.
+                let (phi_lo, phi_hi) = PHI_RANGE;
                 let to_params = |x: &[f64]| {
                     let mut it = x.iter().copied();
                     let alpha = it.next().unwrap_or(0.0);
@@ -500,27 +563,44 @@ impl HoltWinters {
                     } else {
                         0.0
                     };
-                    HwParams { alpha, beta, gamma }
+                    let phi = if cfg.damped {
+                        phi_lo + (phi_hi - phi_lo) * it.next().unwrap_or(1.0)
+                    } else {
+                        1.0
+                    };
+                    HwParams {
+                        alpha,
+                        beta,
+                        gamma,
+                        phi,
+                    }
                 };
                 let alphas = [0.1, 0.3, 0.5, 0.7, 0.9];
                 let betas: &[f64] = if cfg.trend { &[0.01, 0.1, 0.3] } else { &[0.0] };
                 let gammas: &[f64] = if seasonal { &[0.05, 0.2, 0.5] } else { &[0.0] };
+                // phi = 0.8, 0.89, 0.98.
+                let phis: &[f64] = if cfg.damped { &[0.0, 0.5, 1.0] } else { &[0.0] };
                 let mut best: Option<(Vec<f64>, f64)> = None;
                 let mut evals = 0;
                 for &a in &alphas {
                     for &b in betas {
                         for &g in gammas {
-                            let mut x = vec![a];
-                            if cfg.trend {
-                                x.push(b);
-                            }
-                            if seasonal {
-                                x.push(g);
-                            }
-                            let s = pass.sse(to_params(&x));
-                            evals += 1;
-                            if best.as_ref().is_none_or(|(_, bs)| s < *bs) {
-                                best = Some((x, s));
+                            for &u in phis {
+                                let mut x = vec![a];
+                                if cfg.trend {
+                                    x.push(b);
+                                }
+                                if seasonal {
+                                    x.push(g);
+                                }
+                                if cfg.damped {
+                                    x.push(u);
+                                }
+                                let s = pass.sse(to_params(&x));
+                                evals += 1;
+                                if best.as_ref().is_none_or(|(_, bs)| s < *bs) {
+                                    best = Some((x, s));
+                                }
                             }
                         }
                     }
@@ -535,6 +615,7 @@ impl HoltWinters {
         let params = HwParams {
             beta: if cfg.trend { params.beta } else { 0.0 },
             gamma: if seasonal { params.gamma } else { 0.0 },
+            phi: if cfg.damped { params.phi } else { 1.0 },
             ..params
         };
         let mut fitted = Vec::with_capacity(series.len());
@@ -586,6 +667,7 @@ impl HoltWinters {
             y: series,
             kind: cfg.seasonality,
             trend: cfg.trend,
+            damped: cfg.damped,
             init: &init,
             ring: Vec::new(),
         };
@@ -647,12 +729,34 @@ impl HwModel {
         &self.cfg
     }
 
+    /// The trend multipliers `phi_j = phi + phi^2 + ... + phi^j` for `j = 1..=h` (`j` itself
+    /// without damping, exactly).
+    fn damping_sums(&self, h: usize) -> Vec<f64> {
+        let phi = self.params.phi;
+        let mut acc = 0.0;
+        let mut pow = 1.0;
+        (1..=h)
+            .map(|j| {
+                if self.cfg.damped {
+                    pow *= phi;
+                    acc += pow;
+                    acc
+                } else {
+                    j as f64
+                }
+            })
+            .collect()
+    }
+
     fn point(&self, h: usize) -> Vec<f64> {
         let st = &self.last;
         let m = st.season.len();
-        (1..=h)
-            .map(|j| {
-                let lp = st.level + j as f64 * st.trend;
+        self.damping_sums(h)
+            .into_iter()
+            .enumerate()
+            .map(|(i, phi_j)| {
+                let j = i + 1;
+                let lp = st.level + phi_j * st.trend;
                 match self.cfg.seasonality {
                     Seasonality::None => lp,
                     Seasonality::Additive => lp + st.season[(j - 1) % m],
@@ -685,14 +789,16 @@ impl HwModel {
         if self.cfg.seasonality != Seasonality::Multiplicative {
             let m = self.last.season.len();
             let p = self.params;
+            let phi_sums = self.damping_sums(h);
             let mut acc = 1.0;
             let mut sd = Vec::with_capacity(h);
             for j in 0..h {
                 if j > 0 {
                     let beta = if self.cfg.trend { p.beta } else { 0.0 };
                     let seasonal = m > 0 && j % m == 0;
-                    let c =
-                        p.alpha * (1.0 + j as f64 * beta) + if seasonal { p.gamma } else { 0.0 };
+                    // phi_j = j without damping.
+                    let c = p.alpha * (1.0 + phi_sums[j - 1] * beta)
+                        + if seasonal { p.gamma } else { 0.0 };
                     acc += c * c;
                 }
                 sd.push(sigma * acc.sqrt());
@@ -719,6 +825,7 @@ impl HwModel {
         let total = check_simulation(paths, h)?;
         let mut rng = SplitMix64(self.cfg.seed);
         let p = self.params;
+        let phi = if self.cfg.damped { p.phi } else { 1.0 };
         let m = self.last.season.len();
         // Column-major: step j of path i at j * paths + i, so each step's sample is contiguous.
         let mut sims = vec![0.0; total];
@@ -738,14 +845,14 @@ impl HwModel {
             ring.copy_from_slice(&self.last.season);
             let (mut l, mut b) = (self.last.level / scale, self.last.trend / scale);
             for j in 0..h {
-                let lp = l + b;
+                let lp = l + phi * b;
                 let s = ring[j % m];
                 let e = sigma * normal();
                 let y = lp * s + e;
                 let nl = p.alpha * (y / s) + (1.0 - p.alpha) * lp;
                 ring[j % m] = p.gamma * (y / lp) + (1.0 - p.gamma) * s;
                 if self.cfg.trend {
-                    b = p.beta * (nl - l) + (1.0 - p.beta) * b;
+                    b = p.beta * (nl - l) + (1.0 - p.beta) * phi * b;
                 }
                 l = nl;
                 sims[j * paths + i] = y;
@@ -842,11 +949,7 @@ mod tests {
     #[test]
     fn fixed_params_reproduce_the_recursion() {
         let y = [10.0, 12.0, 14.0, 11.0, 13.0, 15.0, 12.0, 14.0];
-        let p = HwParams {
-            alpha: 0.3,
-            beta: 0.1,
-            gamma: 0.2,
-        };
+        let p = HwParams::new(0.3, 0.1, 0.2);
         let model = HoltWinters::fit(&y, &HwConfig::additive(3).with_params(p)).unwrap();
         // Hand-rolled recursion with the documented initial states.
         let l0 = 12.0;

@@ -19,6 +19,6 @@ pub mod stats;
 pub use ar::{ArModel, Criterion};
 pub use capacity::{CapacityPlan, Guarantee, burst_for};
 pub use evaluate::{Backtest, Forecast, backtest, holdout, mae, mape, mse};
-pub use holt_winters::{HoltWinters, HwConfig, HwModel, HwParams, HwState, Seasonality};
+pub use holt_winters::{HoltWinters, HwConfig, HwModel, HwParams, HwState, PHI_RANGE, Seasonality};
 pub use rls::{Prediction, Rls, RlsConfig, Source};
 pub use runtime::{EstimatorConfig, RuntimeEstimator};

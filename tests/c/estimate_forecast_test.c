@@ -2,7 +2,7 @@
  * Demand forecasting through the C ABI, tested from C.
  *
  * Oracles recomputed here: the Holt-Winters recursions (FPP's equations and "simple" initial
- * states, additive and multiplicative, with and without trend) run with the parameters the
+ * states, additive and multiplicative, without, with and with a damped trend) run with the parameters the
  * library returns reproduce its SSE and its point forecast; the AR(p) forecast recursion run
  * with the returned coefficients reproduces its forecast, and the returned coefficients solve
  * the least-squares normal equations (the residuals are orthogonal to every regressor); the
@@ -44,10 +44,11 @@ static void make_series(double *y, size_t n) {
 }
 
 /* The Holt-Winters recursion of the library's documentation; returns the SSE and writes h
- * point forecasts. */
+ * point forecasts. `trend` is an AGENTSCHED_TREND_* value; only a damped trend uses p.phi. */
 static double hw_oracle(const double *y, size_t n, size_t m, uint32_t seas, int trend,
                         agentsched_hw_params p, double *fc, size_t h) {
-  double s[64], l, b = 0.0, sse = 0.0, m1 = 0.0, m2 = 0.0;
+  double s[64], l, b = 0.0, sse = 0.0, m1 = 0.0, m2 = 0.0, phi_k = 0.0, pow_k = 1.0;
+  const double phi = trend == AGENTSCHED_TREND_DAMPED ? p.phi : 1.0;
   size_t t, k;
   if (seas == AGENTSCHED_SEASONALITY_NONE) {
     l = y[0];
@@ -64,7 +65,7 @@ static double hw_oracle(const double *y, size_t n, size_t m, uint32_t seas, int 
     for (k = 0; k < m; k++) s[k] = seas == AGENTSCHED_SEASONALITY_ADDITIVE ? y[k] - m1 : y[k] / m1;
   }
   for (t = 0; t < n; t++) {
-    double lp = l + b, sp = s[t % m], yhat, nl;
+    double lp = l + phi * b, sp = s[t % m], yhat, nl;
     if (seas == AGENTSCHED_SEASONALITY_NONE) {
       yhat = lp;
       nl = p.alpha * y[t] + (1 - p.alpha) * lp;
@@ -78,11 +79,14 @@ static double hw_oracle(const double *y, size_t n, size_t m, uint32_t seas, int 
       s[t % m] = p.gamma * (y[t] / lp) + (1 - p.gamma) * sp;
     }
     sse += (y[t] - yhat) * (y[t] - yhat);
-    if (trend) b = p.beta * (nl - l) + (1 - p.beta) * b;
+    if (trend) b = p.beta * (nl - l) + (1 - p.beta) * phi * b;
     l = nl;
   }
   for (k = 1; k <= h; k++) {
-    double lp = l + (double)k * b, sp = s[(n + k - 1) % m];
+    double lp, sp = s[(n + k - 1) % m];
+    pow_k *= phi;
+    phi_k += pow_k; /* phi + phi^2 + ... + phi^k */
+    lp = l + (trend == AGENTSCHED_TREND_DAMPED ? phi_k : (double)k) * b;
     fc[k - 1] = seas == AGENTSCHED_SEASONALITY_NONE       ? lp
                 : seas == AGENTSCHED_SEASONALITY_ADDITIVE ? lp + sp
                                                           : lp * sp;
@@ -99,7 +103,7 @@ static void holt_winters(void) {
   int trend, k;
   make_series(y, N);
   for (k = 0; k < 3; k++) {
-    for (trend = 0; trend <= 1; trend++) {
+    for (trend = 0; trend <= 2; trend++) {
       EXPECT(agentsched_holt_winters_forecast(y, N, M, kinds[k], (uint32_t)trend, NULL, H, 0.9, &p,
                                               &sse, mean, lower, upper, H, &n),
              OK);
@@ -107,6 +111,10 @@ static void holt_winters(void) {
       CHECK(p.alpha >= 0 && p.alpha <= 1 && p.beta >= 0 && p.beta <= 1 && p.gamma >= 0 &&
             p.gamma <= 1);
       if (!trend) CHECK(p.beta == 0.0);
+      if (trend == AGENTSCHED_TREND_DAMPED)
+        CHECK(p.phi >= 0.8 && p.phi <= 0.98);
+      else
+        CHECK(p.phi == 1.0);
       if (kinds[k] == AGENTSCHED_SEASONALITY_NONE) CHECK(p.gamma == 0.0);
       sse2 = hw_oracle(y, N, M, kinds[k], trend, p, fc, H);
       CHECK(close_to(sse, sse2, 1e-9));
@@ -118,12 +126,13 @@ static void holt_winters(void) {
       }
       /* Fixed parameters are used as given; the fit is no worse than them. */
       {
-        agentsched_hw_params fixed = {0.3, 0.1, 0.2}, got;
+        agentsched_hw_params fixed = {0.3, 0.1, 0.2, 0.9}, got;
         double sse_fixed = 0;
         EXPECT(agentsched_holt_winters_forecast(y, N, M, kinds[k], (uint32_t)trend, &fixed, H,
                                                 0.9, &got, &sse_fixed, mean, NULL, NULL, H, &n),
                OK);
         CHECK(got.alpha == 0.3);
+        CHECK(got.phi == (trend == AGENTSCHED_TREND_DAMPED ? 0.9 : 1.0));
         CHECK(close_to(sse_fixed, hw_oracle(y, N, M, kinds[k], trend, fixed, fc, H), 1e-9));
         for (h = 0; h < H; h++) CHECK(close_to(mean[h], fc[h], 1e-9));
         CHECK(sse <= sse_fixed * (1 + 1e-12));
@@ -159,7 +168,7 @@ static void holt_winters(void) {
   EXPECT(agentsched_holt_winters_forecast(y, N, M, 3, 1, NULL, H, 0.9, &p, NULL, mean, lower,
                                           NULL, H, &n),
          INVAL);
-  EXPECT(agentsched_holt_winters_forecast(y, N, M, 1, 2, NULL, H, 0.9, &p, NULL, mean, lower,
+  EXPECT(agentsched_holt_winters_forecast(y, N, M, 1, 3, NULL, H, 0.9, &p, NULL, mean, lower,
                                           NULL, H, &n),
          INVAL);
   EXPECT(agentsched_holt_winters_forecast(y, 2 * M - 1, M, 1, 1, NULL, H, 0.9, &p, NULL, mean,
@@ -181,10 +190,17 @@ static void holt_winters(void) {
                                           NULL, H, &n),
          AGENTSCHED_STATUS_INVALID_NUMBER);
   {
-    agentsched_hw_params bad = {1.5, 0.1, 0.1};
+    agentsched_hw_params bad = {1.5, 0.1, 0.1, 1.0}, bad_phi = {0.3, 0.1, 0.1, 1.5};
     EXPECT(agentsched_holt_winters_forecast(y, N, M, 1, 1, &bad, H, 0.9, &p, NULL, mean, lower,
                                             NULL, H, &n),
            AGENTSCHED_STATUS_INVALID_CONFIG);
+    EXPECT(agentsched_holt_winters_forecast(y, N, M, 1, AGENTSCHED_TREND_DAMPED, &bad_phi, H, 0.9,
+                                            &p, NULL, mean, lower, NULL, H, &n),
+           AGENTSCHED_STATUS_INVALID_CONFIG);
+    bad_phi.phi = NAN;
+    EXPECT(agentsched_holt_winters_forecast(y, N, M, 1, AGENTSCHED_TREND_DAMPED, &bad_phi, H, 0.9,
+                                            &p, NULL, mean, lower, NULL, H, &n),
+           AGENTSCHED_STATUS_INVALID_NUMBER);
   }
   {
     double z[N];

@@ -18,12 +18,19 @@ pub const AGENTSCHED_SEASONALITY_NONE: u32 = 0;
 pub const AGENTSCHED_SEASONALITY_ADDITIVE: u32 = 1;
 /// Holt–Winters with multiplicative seasonality (strictly positive data).
 pub const AGENTSCHED_SEASONALITY_MULTIPLICATIVE: u32 = 2;
+/// Holt–Winters without a trend.
+pub const AGENTSCHED_TREND_NONE: u32 = 0;
+/// Holt–Winters with an additive trend.
+pub const AGENTSCHED_TREND_ADDITIVE: u32 = 1;
+/// Holt–Winters with a damped additive trend (forecasts level off; `phi` fitted in
+/// [0.8, 0.98] or taken from the fixed parameters).
+pub const AGENTSCHED_TREND_DAMPED: u32 = 2;
 /// Capacity service level applies to each step separately.
 pub const AGENTSCHED_GUARANTEE_PER_STEP: u32 = 0;
 /// Capacity service level applies to the whole window (union bound).
 pub const AGENTSCHED_GUARANTEE_WINDOW: u32 = 1;
 
-/// Holt–Winters smoothing parameters, each in `[0, 1]`.
+/// Holt–Winters smoothing parameters, each in `[0, 1]` (also when ignored).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct agentsched_hw_params {
@@ -33,6 +40,9 @@ pub struct agentsched_hw_params {
     pub beta: f64,
     /// Seasonal smoothing (ignored without seasonality; 0 in the output then).
     pub gamma: f64,
+    /// Trend damping (ignored unless the trend is `AGENTSCHED_TREND_DAMPED`; 1 in the output
+    /// then).
+    pub phi: f64,
 }
 
 /// Checks the output buffers for `h` values before any work is done: BUFFER_TOO_SMALL with
@@ -68,9 +78,10 @@ unsafe fn write_forecast(f: &Forecast, mean: *mut f64, lower: *mut f64, upper: *
 ///
 /// - `series`, `len`: the observations, oldest first; read during the call only.
 /// - `period`: the season length `m` (at least 2 when seasonal; ignored without seasonality).
-/// - `seasonality`: one of `AGENTSCHED_SEASONALITY_*`; `trend`: 0 (none) or 1 (additive trend).
-/// - `fixed`: NULL to fit `alpha`, `beta`, `gamma` by least squares (grid then Nelder–Mead,
-///   deterministic), or parameters to use as given.
+/// - `seasonality`: one of `AGENTSCHED_SEASONALITY_*`; `trend`: one of `AGENTSCHED_TREND_*`
+///   (0 none, 1 additive, 2 damped additive).
+/// - `fixed`: NULL to fit `alpha`, `beta`, `gamma` (and `phi` in [0.8, 0.98] when damped) by
+///   least squares (grid then Nelder–Mead, deterministic), or parameters to use as given.
 /// - `params_out`, `sse_out`: NULL, or receive the parameters used and the sum of squared
 ///   one-step errors.
 /// - `mean` (required), `lower`, `upper` (NULL to skip): `cap` values each; `*out_len` receives
@@ -86,10 +97,10 @@ unsafe fn write_forecast(f: &Forecast, mean: *mut f64, lower: *mut f64, upper: *
 /// returns OK (except `*out_len` on BUFFER_TOO_SMALL).
 ///
 /// Statuses: OK, NULL_POINTER (`mean`, `out_len`, or `series` NULL with `len > 0`),
-/// INVALID_ARGUMENT (unknown `seasonality`, `trend` not 0/1, a value `<= 0` with multiplicative
+/// INVALID_ARGUMENT (unknown `seasonality` or `trend`, a value `<= 0` with multiplicative
 /// seasonality), INVALID_NUMBER (NaN or infinite values), INVALID_CONFIG (`h == 0` or above 2^24,
 /// `h` above 2,097 with multiplicative seasonality, `level` outside (0, 1), period < 2, fixed
-/// parameters outside [0, 1]), TOO_FEW_VALUES (fewer than
+/// parameters, `phi` included, outside [0, 1]), TOO_FEW_VALUES (fewer than
 /// `2 * period` values, or 2 without seasonality), BUFFER_TOO_SMALL, PANIC. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_holt_winters_forecast(
@@ -127,8 +138,9 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
             Seasonality::None | Seasonality::Additive | Seasonality::Multiplicative
         ));
         cfg = match trend {
-            0 => cfg.with_trend(false),
-            1 => cfg.with_trend(true),
+            AGENTSCHED_TREND_NONE => cfg.with_trend(false),
+            AGENTSCHED_TREND_ADDITIVE => cfg.with_trend(true),
+            AGENTSCHED_TREND_DAMPED => cfg.with_trend(true).with_damped(true),
             _ => return agentsched_status::InvalidArgument,
         };
         if !fixed.is_null() {
@@ -138,6 +150,7 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
                 alpha: p.alpha,
                 beta: p.beta,
                 gamma: p.gamma,
+                phi: p.phi,
             });
         }
         // The horizon's limits and the buffer are checked before the fit, so an invalid or
@@ -173,6 +186,7 @@ pub unsafe extern "C" fn agentsched_holt_winters_forecast(
                     alpha: p.alpha,
                     beta: p.beta,
                     gamma: p.gamma,
+                    phi: p.phi,
                 };
             }
             if !sse_out.is_null() {

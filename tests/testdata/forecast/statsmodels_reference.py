@@ -57,4 +57,30 @@ for seasonal in ("add", "mul"):
                              ("smoothing_level", "smoothing_trend", "smoothing_seasonal")],
     })
 
+# Damped trend (Gardner & McKenzie 1985): the same series, initial states and fixed parameters,
+# with damping_trend = 0.9; statsmodels' own fit optimises phi as well.
+out["hw_damped"] = []
+for seasonal in ("add", "mul"):
+    m = 12
+    level = y[:m].mean()
+    trend = (y[m:2 * m].mean() - level) / m
+    seasons = y[:m] - level if seasonal == "add" else y[:m] / level
+    model = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
+                                 seasonal_periods=m, initialization_method="known",
+                                 initial_level=level, initial_trend=trend,
+                                 initial_seasonal=seasons)
+    res = model.fit(**fixed, damping_trend=0.9, optimized=False)
+    opt = model.fit()
+    out["hw_damped"].append({
+        "seasonal": seasonal,
+        "params": dict(fixed, damping_trend=0.9),
+        "fitted": list(res.fittedvalues),
+        "sse": float(res.sse),
+        "forecast": list(res.forecast(24)),
+        "optimized_sse": float(opt.sse),
+        "optimized_params": [float(opt.params[k]) for k in
+                             ("smoothing_level", "smoothing_trend", "smoothing_seasonal",
+                              "damping_trend")],
+    })
+
 print(json.dumps(out, indent=1))
