@@ -1179,3 +1179,97 @@ fn additive_variance_matches_a_simulation_of_the_state_space_model() {
         assert!(f.sd[h - 1] > 1.5 * f.sd[0]);
     }
 }
+
+// ---------------------------------------------------------------- review regressions
+
+#[test]
+fn sse_of_a_series_near_f64_max_is_computed_on_the_scaled_series() {
+    let p = HwParams::new(0.3, 0.1, 0.2);
+    // The unscaled season mean of 1.7e308 values overflowed to inf and the SSE came out NaN.
+    // On the scaled series the errors are rounding noise of one ulp, whose square at this
+    // magnitude is itself beyond f64: +inf, the documented overflow, and the fit's value.
+    let flat = [1.7e308; 8];
+    let cfg = HwConfig::additive(2);
+    let sse = HoltWinters::sse(&flat, &cfg, p).unwrap();
+    assert!(!sse.is_nan());
+    let model = HoltWinters::fit(&flat, &cfg.clone().with_params(p)).unwrap();
+    assert_eq!(sse, model.sse());
+    // Where nothing overflows the flat series' SSE is the rounding noise: tiny.
+    let sse = HoltWinters::sse(&[1.0e100; 8], &cfg, p).unwrap();
+    assert!(sse <= 1e-28 * 1.0e200, "{sse}");
+    // A varying one agrees with the fit's own SSE (the same scaled pass).
+    let y: Vec<f64> = (0..24)
+        .map(|t| 1.0e308 + 1.0e306 * ((t * 7 % 5) as f64))
+        .collect();
+    for cfg in [HwConfig::additive(4), HwConfig::multiplicative(4)] {
+        let model = HoltWinters::fit(&y, &cfg.clone().with_params(p)).unwrap();
+        let sse = HoltWinters::sse(&y, &cfg, p).unwrap();
+        assert!(!sse.is_nan());
+        assert_eq!(sse, model.sse());
+    }
+}
+
+#[test]
+fn a_forecast_whose_bands_overflow_is_refused() {
+    let y: Vec<f64> = (0..24)
+        .map(|i| if i % 2 == 0 { 1.7e308 } else { -1.7e308 })
+        .collect();
+    let model = HoltWinters::fit(&y, &HwConfig::holt().with_trend(false)).unwrap();
+    assert!(matches!(
+        model.forecast(3, 0.9),
+        Err(Error::NotFinite { .. })
+    ));
+    // Moderate data is unaffected.
+    let model = HoltWinters::fit(&air(), &HwConfig::holt().with_trend(false)).unwrap();
+    assert!(model.forecast(3, 0.9).is_ok());
+}
+
+#[test]
+fn max_evals_is_a_hard_cap() {
+    let y: Vec<f64> = (0..48)
+        .map(|i| 100.0 + ((i as u64 * 2_654_435_761) % 17) as f64 + [5.0, -3.0, 1.0, -3.0][i % 4])
+        .collect();
+    for (base, grid) in [
+        (HwConfig::additive(4), 45),
+        (HwConfig::multiplicative(4), 45),
+        (HwConfig::additive(4).with_damped(true), 135),
+        (HwConfig::holt().with_trend(false), 5),
+    ] {
+        for budget in 0..80 {
+            let mut cfg = base.clone();
+            cfg.max_evals = budget;
+            let model = HoltWinters::fit(&y, &cfg).unwrap();
+            assert!(
+                model.evaluations() <= grid + budget,
+                "budget {budget}: {} evaluations",
+                model.evaluations()
+            );
+            assert!(model.sse() <= model.start_sse());
+        }
+    }
+}
+
+#[test]
+fn rounded_bursts_cover_the_quantile() {
+    // ceil(88.00000000000001 / 1.1) * 1.1 rounds to 88.0, below what the quantile needs.
+    let f = Forecast::from_normal(vec![88.000_000_000_000_01], vec![0.0], 0.9).unwrap();
+    let plan = burst_for(&f, 0.0, 0.9, Guarantee::PerStep, Some(1.1)).unwrap();
+    assert!(plan.per_step[0] >= plan.quantile_used[0]);
+    // A sweep of means, privates and units: the burst always covers, by less than a unit.
+    let mut rng = Rng(5);
+    for _ in 0..20_000 {
+        let mean = 100.0 * rng.normal().abs();
+        let private = 50.0 * rng.normal().abs();
+        let unit = 0.1 + rng.normal().abs();
+        let f = Forecast::from_normal(vec![mean], vec![0.0], 0.9).unwrap();
+        let plan = burst_for(&f, private, 0.9, Guarantee::PerStep, Some(unit)).unwrap();
+        let (b, q) = (plan.per_step[0], plan.quantile_used[0]);
+        assert!(
+            private + b >= q,
+            "mean {mean} private {private} unit {unit}: {b}"
+        );
+        assert!(b < (q - private).max(0.0) + unit * (1.0 + 1e-12) + 1e-9);
+        let plain = burst_for(&f, private, 0.9, Guarantee::PerStep, None).unwrap();
+        assert!(private + plain.per_step[0] >= q);
+    }
+}

@@ -636,7 +636,9 @@ fn validate_rejects_corrupted_states() {
 fn extreme_magnitudes_update_without_ridge() {
     use agentsched::estimate::{Rls, RlsConfig};
     // (Beyond ~1e154 the residual sum of squares itself overflows: that is a NotFinite error.)
-    for scale in [1e-170, 1e-200, 1e-300, 1e140] {
+    // 1e-310 is subnormal (about 44 significant bits, hence the looser tolerance): the Givens
+    // radius is then subnormal too and its reciprocal would overflow.
+    for scale in [1e-170, 1e-200, 1e-300, 1e-310, 1e140] {
         let mut m = Rls::new(RlsConfig {
             features: 1,
             forgetting: 1.0,
@@ -649,6 +651,117 @@ fn extreme_magnitudes_update_without_ridge() {
             m.update(&[x], 3.0 * x).unwrap();
         }
         let c = m.coefficients().unwrap();
-        assert!((c[0] - 3.0).abs() < 1e-12, "scale {scale}: {c:?}");
+        let tol = if scale < f64::MIN_POSITIVE {
+            1e-9
+        } else {
+            1e-12
+        };
+        assert!((c[0] - 3.0).abs() < tol, "scale {scale}: {c:?}");
     }
+    // A subnormal feature after a normal one: the second rotation's radius is subnormal.
+    let mut m = Rls::new(RlsConfig {
+        features: 2,
+        forgetting: 1.0,
+        ridge: 0.0,
+    })
+    .unwrap();
+    m.update(&[1.0, 1e-310], 1.0).unwrap();
+    m.update(&[1.0, 2e-310], 1.0).unwrap();
+    assert_eq!(m.samples(), 2);
+}
+
+// ---------------------------------------------------------------- review regressions
+
+#[test]
+fn quantiles_beyond_f64_and_invalid_predictions_are_typed_errors() {
+    // Heavy forgetting leaves a tiny fractional dof: the t quantile of a 95% interval is far
+    // beyond f64, which is a documented NotFinite rather than an infinite bound.
+    let mut rls = Rls::new(RlsConfig {
+        features: 2,
+        forgetting: 0.5005,
+        ridge: 1e-6,
+    })
+    .unwrap();
+    for i in 0..200 {
+        let x = f64::from(i % 7);
+        rls.update(
+            &[1.0, x],
+            2.0 + 3.0 * x + if i % 2 == 0 { 0.1 } else { -0.1 },
+        )
+        .unwrap();
+    }
+    let p = rls.predict(&[1.0, 3.0]).unwrap();
+    assert!(p.dof > 0.0 && p.dof < 0.01, "dof {}", p.dof);
+    assert!(matches!(p.interval(0.95), Err(Error::NotFinite { .. })));
+    assert!(matches!(p.quantile(0.975), Err(Error::NotFinite { .. })));
+    // Hand-built predictions are checked: -inf dof is not a normal.
+    let good = Prediction {
+        mean: 10.0,
+        std_error: 2.0,
+        dof: f64::INFINITY,
+        source: Source::Regression,
+    };
+    // z(0.975) = 1.959963984540054 (tables).
+    let (lo, hi) = good.interval(0.95).unwrap();
+    assert!((hi - (10.0 + 2.0 * 1.959_963_984_540_054)).abs() < 1e-12 && lo < 10.0);
+    for (bad, what) in [
+        (
+            Prediction {
+                dof: f64::NEG_INFINITY,
+                ..good
+            },
+            "dof -inf",
+        ),
+        (Prediction { dof: 0.0, ..good }, "dof 0"),
+        (
+            Prediction {
+                dof: f64::NAN,
+                ..good
+            },
+            "dof NaN",
+        ),
+        (
+            Prediction {
+                std_error: -1.0,
+                ..good
+            },
+            "negative se",
+        ),
+        (
+            Prediction {
+                mean: f64::NAN,
+                ..good
+            },
+            "NaN mean",
+        ),
+    ] {
+        assert!(bad.quantile(0.9).is_err(), "{what}");
+        assert!(bad.interval(0.9).is_err(), "{what}");
+    }
+    let huge = Prediction {
+        mean: 1e308,
+        std_error: 1e308,
+        ..good
+    };
+    assert!(matches!(huge.quantile(0.9), Err(Error::NotFinite { .. })));
+}
+
+#[test]
+fn validate_refuses_an_effective_count_beyond_the_forgetting_limit() {
+    let mut rls = Rls::new(RlsConfig {
+        features: 1,
+        forgetting: 0.9,
+        ridge: 1e-3,
+    })
+    .unwrap();
+    for i in 0..100 {
+        rls.update(&[1.0], f64::from(i % 3)).unwrap();
+    }
+    // Many updates bring n_eff to its limit 1 / (1 - 0.9) = 10, not beyond.
+    assert!(rls.effective_samples() <= 10.0 * (1.0 + 1e-9));
+    rls.validate().unwrap();
+    let mut v = serde_json::to_value(&rls).unwrap();
+    v["n_eff"] = Value::from(50.0);
+    let forged: Rls = serde_json::from_value(v).unwrap();
+    assert!(forged.validate().is_err());
 }

@@ -21,7 +21,7 @@
 //! assert!((f.mean[2] - 4.0).abs() < 0.1);
 //! # Ok::<(), agentsched::Error>(())
 //! ```
-use crate::estimate::evaluate::{Forecast, check_horizon, finite, level_quantile};
+use crate::estimate::evaluate::{Forecast, MAX_HORIZON, check_horizon, finite, level_quantile};
 use crate::{Error, Result};
 
 /// An information criterion for [`ArModel::select`].
@@ -331,8 +331,23 @@ impl ArModel {
         self.sigma * self.sigma
     }
 
-    /// The psi-weights `psi_0 = 1, psi_j = sum_{i=1}^{min(j,p)} phi_i psi_{j-i}`, `h` of them.
-    pub fn psi_weights(&self, h: usize) -> Vec<f64> {
+    /// The psi-weights `psi_0 = 1, psi_j = sum_{i=1}^{min(j,p)} phi_i psi_{j-i}`, `h` of them
+    /// (the moving-average form behind the forecast variance). They grow without bound, and may
+    /// overflow to infinity, for an explosive model.
+    ///
+    /// # Complexity
+    /// O(h p) time, O(h) space.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for `h` above 2^24 (the forecast horizon limit), checked before
+    /// anything is allocated.
+    pub fn psi_weights(&self, h: usize) -> Result<Vec<f64>> {
+        if h > MAX_HORIZON {
+            return Err(Error::InvalidConfig {
+                field: "h",
+                reason: "at most 2^24 steps can be forecast",
+            });
+        }
         let mut psi = Vec::with_capacity(h);
         for j in 0..h {
             let v = if j == 0 {
@@ -347,7 +362,7 @@ impl ArModel {
             };
             psi.push(v);
         }
-        psi
+        Ok(psi)
     }
 
     /// Point forecasts and normal `level` prediction intervals for steps `1..=h`.
@@ -379,7 +394,7 @@ impl ArModel {
         let sigma = self.sigma;
         let mut acc = 0.0;
         let sd: Vec<f64> = self
-            .psi_weights(h)
+            .psi_weights(h)?
             .iter()
             .map(|w| {
                 acc += w * w;
@@ -442,7 +457,14 @@ mod tests {
             n_eff: 10,
             tail: vec![1.0],
         };
-        let psi = m.psi_weights(4);
+        let psi = m.psi_weights(4).unwrap();
         assert_eq!(psi, vec![1.0, 0.5, 0.25, 0.125]);
+        assert!(m.psi_weights(0).unwrap().is_empty());
+        // An absurd count is refused before the allocation (it used to abort the process).
+        assert!(matches!(
+            m.psi_weights(usize::MAX),
+            Err(Error::InvalidConfig { field: "h", .. })
+        ));
+        assert!(m.psi_weights((1 << 24) + 1).is_err());
     }
 }

@@ -35,7 +35,8 @@ pub enum Guarantee {
 /// Public capacity to rent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityPlan {
-    /// Burst capacity per step, `>= 0`, in whole units when a unit was given.
+    /// Burst capacity per step, `>= 0`, in whole units when a unit was given; never below
+    /// `quantile_used - private` (rounding goes up).
     pub per_step: Vec<f64>,
     /// The largest per-step burst: a constant rental that covers the whole window.
     pub window: f64,
@@ -123,9 +124,19 @@ pub fn burst_for(
     for &q in &quantile_used {
         finite("quantile", q)?;
         let raw = (q - private).max(0.0);
+        // Rounding (of `q - private`, `raw / u` and `k u`) can leave the burst a hair short of
+        // what the quantile needs; the plan must cover it, so such a result takes the next unit
+        // (or the next double).
+        let covers = |b: f64| b >= raw && private + b >= q;
         let b = match unit {
-            Some(u) => (raw / u).ceil() * u,
-            None => raw,
+            Some(u) => {
+                let k = (raw / u).ceil();
+                if covers(k * u) { k * u } else { (k + 1.0) * u }
+            }
+            None if covers(raw) => raw,
+            // The next double up: `raw >= 0` is finite here (`+0.0` goes to the smallest
+            // subnormal, `f64::MAX` to inf, refused below). `f64::next_up` is past the MSRV.
+            None => f64::from_bits(raw.to_bits() + 1),
         };
         finite("burst", b)?;
         per_step.push(b);

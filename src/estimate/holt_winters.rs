@@ -466,13 +466,23 @@ fn nelder_mead(
         let xr = towards(-1.0, &w);
         let fr = f(&xr);
         evals += 1;
+        // Every further evaluation of this step checks the budget first, so that `max_evals` is
+        // a hard cap (a spent budget keeps the reflected point when it improves on the worst).
         if fr < simplex[0].1 {
-            let xe = towards(-2.0, &w);
-            let fe = f(&xe);
-            evals += 1;
-            simplex[k] = if fe < fr { (xe, fe) } else { (xr, fr) };
+            simplex[k] = if evals < budget {
+                let xe = towards(-2.0, &w);
+                let fe = f(&xe);
+                evals += 1;
+                if fe < fr { (xe, fe) } else { (xr, fr) }
+            } else {
+                (xr, fr)
+            };
         } else if fr < simplex[k - 1].1 {
             simplex[k] = (xr, fr);
+        } else if evals >= budget {
+            if fr < worst {
+                simplex[k] = (xr, fr);
+            }
         } else {
             let (xc, fc) = if fr < worst {
                 let x = towards(-0.5, &w);
@@ -658,11 +668,21 @@ impl HoltWinters {
     /// The sum of squared one-step errors of `params` on `series` (one pass, the fit's
     /// objective), with the same initial states as [`HoltWinters::fit`].
     ///
+    /// # Returns
+    /// The SSE; `+inf` when it overflows (series near 1e154 or larger) or the recursions break
+    /// down (a multiplicative level reaching 0), which is how the fit ranks such parameters.
+    ///
     /// # Errors
     /// As [`HoltWinters::fit`].
     pub fn sse(series: &[f64], cfg: &HwConfig, params: HwParams) -> Result<f64> {
         check_params(params)?;
-        let init = validate(series, cfg)?;
+        validate(series, cfg)?;
+        // The same power-of-two scaling as the fit, so that the initial states of a series near
+        // f64::MAX do not overflow (the unscaled mean of 1.7e308 values is inf).
+        let scale = pow2_scale(series);
+        let scaled: Vec<f64> = series.iter().map(|v| v / scale).collect();
+        let series = &scaled[..];
+        let init = initial_state(series, cfg);
         let mut pass = Pass {
             y: series,
             kind: cfg.seasonality,
@@ -671,7 +691,7 @@ impl HoltWinters {
             init: &init,
             ring: Vec::new(),
         };
-        Ok(pass.run(params, None).0)
+        Ok(pass.sse(params) * scale * scale)
     }
 }
 
@@ -774,7 +794,9 @@ impl HwModel {
     /// # Errors
     /// [`Error::InvalidConfig`] for `h == 0` or above 2^24, a `level` outside `(0, 1)`, fewer than 2
     /// simulated paths or more than 2^22 of them (field `paths`), or `paths x h` above 2^22
-    /// simulated values (field `h`; with the default 2,000 paths, `h <= 2097`); [`Error::NotFinite`] when a forecast overflows.
+    /// simulated values (field `h`; with the default 2,000 paths, `h <= 2097`);
+    /// [`Error::NotFinite`] when a point forecast, its sd or a bound overflows (data near
+    /// `f64::MAX`).
     pub fn forecast(&self, h: usize, level: f64) -> Result<Forecast> {
         check_horizon("h", h)?;
         let z = level_quantile(level)?;
@@ -803,8 +825,9 @@ impl HwModel {
                 }
                 sd.push(sigma * acc.sqrt());
             }
-            let lower = mean.iter().zip(&sd).map(|(m, s)| m - z * s).collect();
-            let upper = mean.iter().zip(&sd).map(|(m, s)| m + z * s).collect();
+            let lower: Vec<f64> = mean.iter().zip(&sd).map(|(m, s)| m - z * s).collect();
+            let upper: Vec<f64> = mean.iter().zip(&sd).map(|(m, s)| m + z * s).collect();
+            check_bands(&sd, &lower, &upper)?;
             return Ok(Forecast {
                 mean,
                 lower,
@@ -881,6 +904,8 @@ impl HwModel {
             *lo = f64::min(*lo, m);
             *hi = f64::max(*hi, m);
         }
+        // Scaling back can overflow for data near f64::MAX.
+        check_bands(&sd, &lower, &upper)?;
         Ok(Forecast {
             mean,
             lower,
@@ -889,6 +914,22 @@ impl HwModel {
             level,
         })
     }
+}
+
+/// Refuses a forecast whose spread or bounds overflowed (data near `f64::MAX`): a `Forecast`
+/// with an infinite `sd` would be refused by every consumer anyway, so it is refused here, where
+/// the cause is known.
+fn check_bands(sd: &[f64], lower: &[f64], upper: &[f64]) -> Result<()> {
+    for (field, v) in [
+        ("forecast.sd", sd),
+        ("forecast.lower", lower),
+        ("forecast.upper", upper),
+    ] {
+        for &x in v {
+            finite(field, x)?;
+        }
+    }
+    Ok(())
 }
 
 /// The most values a multiplicative forecast simulates, `paths x h` (2^22 values, 32 MiB): with

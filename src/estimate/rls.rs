@@ -141,31 +141,68 @@ impl Prediction {
     /// The `p` quantile of the predictive distribution.
     ///
     /// # Errors
-    /// [`Error::NotFinite`] or [`Error::InvalidConfig`] for `p` outside `(0, 1)`.
+    /// [`Error::NotFinite`] or [`Error::InvalidConfig`] for `p` outside `(0, 1)`;
+    /// [`Error::NotFinite`] when the quantile is beyond the range of `f64` (a Student t with a
+    /// tiny fractional `dof`, which forgetting can produce, has quantiles near `1e300` and
+    /// beyond) or the prediction is invalid (a non-finite mean or standard error, or a NaN
+    /// `dof`); [`Error::Negative`] for a negative standard error and [`Error::NotPositive`] for
+    /// a `dof` that is not positive (`-inf` included).
     pub fn quantile(&self, p: f64) -> Result<f64> {
-        Ok(self.mean + self.std_error * self.factor(p)?)
+        let q = self.mean + self.std_error * self.factor(p)?;
+        finite_value("prediction quantile", q)
     }
 
     /// The central interval holding probability `level`: `(quantile((1-level)/2),
     /// quantile((1+level)/2))`.
     ///
     /// # Errors
-    /// [`Error::NotFinite`] or [`Error::InvalidConfig`] for `level` outside `(0, 1)`.
+    /// [`Error::NotFinite`] or [`Error::InvalidConfig`] for `level` outside `(0, 1)`; as
+    /// [`Prediction::quantile`] when a bound is beyond the range of `f64` or the prediction is
+    /// invalid.
     pub fn interval(&self, level: f64) -> Result<(f64, f64)> {
         let q = self.factor(check_level(level)?)?;
         Ok((
-            self.mean - self.std_error * q,
-            self.mean + self.std_error * q,
+            finite_value("prediction interval", self.mean - self.std_error * q)?,
+            finite_value("prediction interval", self.mean + self.std_error * q)?,
         ))
     }
 
-    /// The standardised quantile for the upper probability `p`.
+    /// The standardised quantile for the upper probability `p`. Checks the prediction itself
+    /// too, since its fields are public: a `dof` of `-inf` must not pass for a normal.
     pub(crate) fn factor(&self, p: f64) -> Result<f64> {
+        finite_value("prediction.mean", self.mean)?;
+        finite_value("prediction.std_error", self.std_error)?;
+        if self.std_error < 0.0 {
+            return Err(Error::Negative {
+                field: "prediction.std_error",
+                value: self.std_error,
+            });
+        }
+        if self.dof.is_nan() {
+            return Err(Error::NotFinite {
+                field: "prediction.dof",
+                value: self.dof,
+            });
+        }
+        if self.dof <= 0.0 {
+            return Err(Error::NotPositive {
+                field: "prediction.dof",
+                value: self.dof,
+            });
+        }
         if self.dof.is_infinite() {
             normal_quantile(p)
         } else {
             t_quantile(p, self.dof)
         }
+    }
+}
+
+fn finite_value(field: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NotFinite { field, value })
     }
 }
 
@@ -259,8 +296,7 @@ fn annihilate(
         let rk = &mut r[k * d..(k + 1) * d];
         let a = rk[k];
         let h = givens_radius(a, b);
-        let inv = 1.0 / h;
-        let (c, s) = (a * inv, b * inv);
+        let (c, s) = cos_sin(a, b, h);
         rk[k] = h;
         poison += h * 0.0;
         for (rkj, xj) in rk[k + 1..].iter_mut().zip(&mut row[k + 1..]) {
@@ -307,8 +343,7 @@ fn annihilate_into(
         }
         let a = sq * src[0];
         let h = givens_radius(a, b);
-        let inv = 1.0 / h;
-        let (c, s) = (a * inv, b * inv);
+        let (c, s) = cos_sin(a, b, h);
         // The old entries are scaled by sq on the fly.
         let cs = c * sq;
         let ss = s * sq;
@@ -340,6 +375,19 @@ fn givens_radius(a: f64, b: f64) -> f64 {
         sq.sqrt()
     } else {
         a.hypot(b)
+    }
+}
+
+/// The rotation's cosine and sine, `(a / h, b / h)`. One reciprocal and two products are
+/// cheaper than two divisions, but the reciprocal of a subnormal radius overflows to infinity
+/// (and `0 * inf` is NaN), so that case divides.
+#[inline]
+fn cos_sin(a: f64, b: f64, h: f64) -> (f64, f64) {
+    if h >= f64::MIN_POSITIVE {
+        let inv = 1.0 / h;
+        (a * inv, b * inv)
+    } else {
+        (a / h, b / h)
     }
 }
 
@@ -576,7 +624,7 @@ impl Rls {
     /// Checks a model that did not come from [`Rls::new`] and updates (for example, deserialised
     /// from an untrusted snapshot): a valid config, `R` of length `d^2`, upper triangular with a
     /// non-negative diagonal, `z` of length `d`, every entry finite, a finite non-negative RSS
-    /// and `0 <= n_eff <= samples`.
+    /// and `0 <= n_eff <= min(samples, 1 / (1 - forgetting))`.
     ///
     /// # Errors
     /// Those of [`RlsConfig::validate`]; [`Error::DimensionMismatch`] for wrong lengths;
@@ -630,6 +678,15 @@ impl Rls {
             return Err(Error::InvalidConfig {
                 field: "rls.n_eff",
                 reason: "the effective sample count exceeds the sample count",
+            });
+        }
+        // sum_{i<n} lambda^i = (1 - lambda^n) / (1 - lambda) < 1 / (1 - lambda): a larger count
+        // would overstate the degrees of freedom and narrow every interval.
+        let lambda = self.cfg.forgetting;
+        if lambda < 1.0 && self.n_eff > (1.0 + 1e-9) / (1.0 - lambda) {
+            return Err(Error::InvalidConfig {
+                field: "rls.n_eff",
+                reason: "the effective sample count exceeds 1 / (1 - forgetting)",
             });
         }
         Ok(())
