@@ -1273,3 +1273,37 @@ fn rounded_bursts_cover_the_quantile() {
         assert!(private + plain.per_step[0] >= q);
     }
 }
+
+#[test]
+fn metrics_that_overflow_are_refused() {
+    // (1e300 - (-1e300))^2 is beyond f64: an error, not Ok(inf).
+    assert!(matches!(
+        mse(&[1e300], &[-1e300]),
+        Err(Error::NotFinite { field: "mse", .. })
+    ));
+    assert!(matches!(
+        mae(&[1.7e308], &[-1.7e308]),
+        Err(Error::NotFinite { field: "mae", .. })
+    ));
+    assert!(matches!(
+        mape(&[1e-300], &[1e300]),
+        Err(Error::NotFinite { field: "mape", .. })
+    ));
+    // The same magnitudes without overflow are fine: (2e150)^2 = 4e300.
+    assert!((mse(&[1e150], &[-1e150]).unwrap() - 4e300).abs() <= 1e286);
+    // A backtest whose squared errors overflow.
+    let y: Vec<f64> = (0..20)
+        .map(|t| if t % 2 == 0 { 1e200 } else { -1e200 })
+        .collect();
+    let naive = |train: &[f64]| {
+        let last = train[train.len() - 1];
+        Forecast::from_normal(vec![last; 2], vec![1.0; 2], 0.9)
+    };
+    assert!(matches!(
+        backtest(&y, 10, 2, 1, naive),
+        Err(Error::NotFinite {
+            field: "backtest.mse",
+            ..
+        })
+    ));
+}

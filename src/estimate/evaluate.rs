@@ -221,7 +221,8 @@ fn pairs<'a>(actual: &'a [f64], predicted: &'a [f64]) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::TooFewValues`] when empty, [`Error::DimensionMismatch`] for different lengths,
-/// [`Error::NotFinite`] for NaN or infinite values.
+/// [`Error::NotFinite`] for NaN or infinite values, or when the result overflows (errors near
+/// `1e154` and beyond for the MSE, near `f64::MAX` for the others).
 pub fn mse(actual: &[f64], predicted: &[f64]) -> Result<f64> {
     pairs(actual, predicted)?;
     let s: f64 = actual
@@ -229,7 +230,7 @@ pub fn mse(actual: &[f64], predicted: &[f64]) -> Result<f64> {
         .zip(predicted)
         .map(|(a, p)| (a - p) * (a - p))
         .sum();
-    Ok(s / actual.len() as f64)
+    finite("mse", s / actual.len() as f64)
 }
 
 /// Mean absolute error `sum |a - p| / n`.
@@ -246,7 +247,7 @@ pub fn mae(actual: &[f64], predicted: &[f64]) -> Result<f64> {
         .zip(predicted)
         .map(|(a, p)| (a - p).abs())
         .sum();
-    Ok(s / actual.len() as f64)
+    finite("mae", s / actual.len() as f64)
 }
 
 /// Mean absolute percentage error, in percent: `100 / k * sum |a - p| / |a|` over the `k`
@@ -260,10 +261,11 @@ pub fn mae(actual: &[f64], predicted: &[f64]) -> Result<f64> {
 /// As [`mse`], and [`Error::InvalidConfig`] (field `actual`) when every actual value is zero.
 pub fn mape(actual: &[f64], predicted: &[f64]) -> Result<f64> {
     pairs(actual, predicted)?;
-    mape_unchecked(actual, predicted).ok_or(Error::InvalidConfig {
+    let v = mape_unchecked(actual, predicted).ok_or(Error::InvalidConfig {
         field: "actual",
         reason: "every actual value is zero, so no percentage error is defined",
-    })
+    })?;
+    finite("mape", v)
 }
 
 fn mape_unchecked(actual: &[f64], predicted: &[f64]) -> Option<f64> {
@@ -333,8 +335,8 @@ pub struct Backtest {
 /// # Errors
 /// [`Error::InvalidConfig`] for a zero `initial`, `horizon` or `step`, or a `horizon` above
 /// `series.len() - initial` (or 2^24); [`Error::TooFewValues`] when `initial >= series.len()`;
-/// [`Error::NotFinite`] for a non-finite value in `series`, a non-finite forecast mean or `sd`
-/// or a NaN bound; [`Error::DimensionMismatch`] when a forecast is shorter than `horizon` or its
+/// [`Error::NotFinite`] for a non-finite value in `series`, a non-finite forecast mean or `sd`,
+/// a NaN bound, or an error average that overflows; [`Error::DimensionMismatch`] when a forecast is shorter than `horizon` or its
 /// `lower`/`upper`/`sd` differ in length from its `mean`; [`Error::InvalidInstance`]
 /// (`forecast.lower[j]`) for a lower bound above the upper one; [`Error::Negative`] for a
 /// negative `sd`; [`Error::InvalidConfig`] (`forecast.level`) for a level outside `(0, 1)`; any
@@ -420,14 +422,25 @@ where
             .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
             .collect()
     };
+    let (mse, mae) = (per(&se), per(&ae));
+    let mape: Vec<Option<f64>> = ape
+        .iter()
+        .zip(&ape_n)
+        .map(|(s, &k)| (k > 0).then(|| 100.0 * s / k as f64))
+        .collect();
+    // Every horizon is scored (checked above), so a non-finite average is an overflow.
+    for (field, v) in [("backtest.mse", &mse), ("backtest.mae", &mae)] {
+        for &x in v {
+            finite(field, x)?;
+        }
+    }
+    for &x in mape.iter().flatten() {
+        finite("backtest.mape", x)?;
+    }
     Ok(Backtest {
-        mse: per(&se),
-        mae: per(&ae),
-        mape: ape
-            .iter()
-            .zip(&ape_n)
-            .map(|(s, &k)| (k > 0).then(|| 100.0 * s / k as f64))
-            .collect(),
+        mse,
+        mae,
+        mape,
         coverage: covered
             .iter()
             .zip(&count)
