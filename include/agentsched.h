@@ -3429,8 +3429,8 @@ agentsched_status agentsched_ar_forecast(const double *series,
  * Nothing is written unless the call returns OK.
  *
  * Statuses: OK, NULL_POINTER (an array NULL with `len > 0`), TOO_FEW_VALUES (`len == 0`),
- * INVALID_NUMBER (NaN or infinite values, or a metric that overflows), INVALID_CONFIG (`mape_out` given and every actual
- * value zero), PANIC. Thread-safe.
+ * INVALID_NUMBER (NaN or infinite values, or a metric that overflows), INVALID_CONFIG
+ * (`mape_out` given and every actual value zero), PANIC. Thread-safe.
  */
 agentsched_status agentsched_forecast_metrics(const double *actual,
                                               const double *predicted,

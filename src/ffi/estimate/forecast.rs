@@ -275,8 +275,8 @@ pub unsafe extern "C" fn agentsched_ar_forecast(
 /// Nothing is written unless the call returns OK.
 ///
 /// Statuses: OK, NULL_POINTER (an array NULL with `len > 0`), TOO_FEW_VALUES (`len == 0`),
-/// INVALID_NUMBER (NaN or infinite values, or a metric that overflows), INVALID_CONFIG (`mape_out` given and every actual
-/// value zero), PANIC. Thread-safe.
+/// INVALID_NUMBER (NaN or infinite values, or a metric that overflows), INVALID_CONFIG
+/// (`mape_out` given and every actual value zero), PANIC. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_forecast_metrics(
     actual: *const f64,
