@@ -705,66 +705,43 @@ proptest! {
 
     #[test]
     fn holt_winters_fit_properties((y, m, mult) in series_strategy()) {
-        let cfg = if mult { HwConfig::multiplicative(m) } else { HwConfig::additive(m) };
-        let model = HoltWinters::fit(&y, &cfg).unwrap();
-        let p = model.params();
-        for v in [p.alpha, p.beta, p.gamma] {
-            prop_assert!((0.0..=1.0).contains(&v));
-        }
-        // Recomputed SSE at the fitted parameters, not below the start point's.
-        let sse = HoltWinters::sse(&y, &cfg, p).unwrap();
-        prop_assert!((sse - model.sse()).abs() <= 1e-9 * (1.0 + sse));
-        prop_assert!(model.sse() <= model.start_sse());
-        // Start SSE is the best of the documented grid.
-        let mut grid_best = f64::INFINITY;
-        for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
-            for b in [0.01, 0.1, 0.3] {
-                for g in [0.05, 0.2, 0.5] {
-                    let s = HoltWinters::sse(&y, &cfg, HwParams::new(a, b, g)).unwrap();
-                    grid_best = grid_best.min(s);
-                }
+        for damped in [false, true] {
+            let base = if mult { HwConfig::multiplicative(m) } else { HwConfig::additive(m) };
+            let cfg = base.with_damped(damped);
+            let model = HoltWinters::fit(&y, &cfg).unwrap();
+            let p = model.params();
+            for v in [p.alpha, p.beta, p.gamma] {
+                prop_assert!((0.0..=1.0).contains(&v));
             }
-        }
-        prop_assert!((model.start_sse() - grid_best).abs() <= 1e-9 * (1.0 + grid_best));
-        let again = HoltWinters::fit(&y, &cfg).unwrap();
-        prop_assert_eq!(&model, &again);
-        let f = model.forecast(2 * m, 0.9).unwrap();
-        for h in 0..2 * m {
-            prop_assert!(f.mean[h].is_finite() && f.lower[h].is_finite() && f.upper[h].is_finite());
-            prop_assert!(f.lower[h] <= f.upper[h]);
-        }
-    }
-
-    #[test]
-    fn damped_holt_winters_fit_properties((y, m, mult) in series_strategy()) {
-        let base = if mult { HwConfig::multiplicative(m) } else { HwConfig::additive(m) };
-        let cfg = base.with_damped(true);
-        let model = HoltWinters::fit(&y, &cfg).unwrap();
-        let p = model.params();
-        for v in [p.alpha, p.beta, p.gamma] {
-            prop_assert!((0.0..=1.0).contains(&v));
-        }
-        prop_assert!((PHI_RANGE.0..=PHI_RANGE.1).contains(&p.phi));
-        let sse = HoltWinters::sse(&y, &cfg, p).unwrap();
-        prop_assert!((sse - model.sse()).abs() <= 1e-9 * (1.0 + sse));
-        prop_assert!(model.sse() <= model.start_sse());
-        // The start is the best of the documented grid, phi in {0.8, 0.89, 0.98}.
-        let mut grid_best = f64::INFINITY;
-        for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
-            for b in [0.01, 0.1, 0.3] {
-                for g in [0.05, 0.2, 0.5] {
-                    for phi in [0.8, 0.89, 0.98] {
-                        let q = HwParams::new(a, b, g).with_phi(phi);
-                        grid_best = grid_best.min(HoltWinters::sse(&y, &cfg, q).unwrap());
+            if damped {
+                prop_assert!((PHI_RANGE.0..=PHI_RANGE.1).contains(&p.phi));
+            } else {
+                prop_assert_eq!(p.phi, 1.0);
+            }
+            // Recomputed SSE at the fitted parameters, not below the start point's.
+            let sse = HoltWinters::sse(&y, &cfg, p).unwrap();
+            prop_assert!((sse - model.sse()).abs() <= 1e-9 * (1.0 + sse));
+            prop_assert!(model.sse() <= model.start_sse());
+            // The start is the best of the documented grid (phi in {0.8, 0.89, 0.98} if damped).
+            let phis: &[f64] = if damped { &[0.8, 0.89, 0.98] } else { &[1.0] };
+            let mut grid_best = f64::INFINITY;
+            for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
+                for b in [0.01, 0.1, 0.3] {
+                    for g in [0.05, 0.2, 0.5] {
+                        for &phi in phis {
+                            let q = HwParams::new(a, b, g).with_phi(phi);
+                            grid_best = grid_best.min(HoltWinters::sse(&y, &cfg, q).unwrap());
+                        }
                     }
                 }
             }
-        }
-        prop_assert!((model.start_sse() - grid_best).abs() <= 1e-9 * (1.0 + grid_best));
-        prop_assert_eq!(&model, &HoltWinters::fit(&y, &cfg).unwrap());
-        let f = model.forecast(2 * m, 0.9).unwrap();
-        for h in 0..2 * m {
-            prop_assert!(f.mean[h].is_finite() && f.lower[h] <= f.mean[h] && f.mean[h] <= f.upper[h]);
+            prop_assert!((model.start_sse() - grid_best).abs() <= 1e-9 * (1.0 + grid_best));
+            prop_assert_eq!(&model, &HoltWinters::fit(&y, &cfg).unwrap());
+            let f = model.forecast(2 * m, 0.9).unwrap();
+            for h in 0..2 * m {
+                prop_assert!(f.mean[h].is_finite() && f.lower[h].is_finite() && f.upper[h].is_finite());
+                prop_assert!(f.lower[h] <= f.mean[h] && f.mean[h] <= f.upper[h]);
+            }
         }
     }
 

@@ -29,18 +29,25 @@ for p in (1, 2, 4):
         "forecast_se": list(np.sqrt(pred.var_pred_mean)),
     })
 
-fixed = {"smoothing_level": 0.3, "smoothing_trend": 0.1, "smoothing_seasonal": 0.2}
-for seasonal in ("add", "mul"):
-    # FPP's "simple" initial states (statsmodels 0.15 has no "simple" method, so they are
-    # computed here and passed as known): level = mean of season 1, trend = (mean of season 2 -
-    # mean of season 1) / m, seasons = season 1 minus / divided by the level.
+
+
+def simple_start(seasonal, damped):
+    """The model on FPP's "simple" initial states (statsmodels 0.15 has no "simple" method, so
+    they are computed here and passed as known): level = mean of season 1, trend = (mean of
+    season 2 - mean of season 1) / m, seasons = season 1 minus / divided by the level."""
     m = 12
     level = y[:m].mean()
     trend = (y[m:2 * m].mean() - level) / m
     seasons = y[:m] - level if seasonal == "add" else y[:m] / level
-    model = ExponentialSmoothing(y, trend="add", seasonal=seasonal, seasonal_periods=m,
-                                 initialization_method="known", initial_level=level,
-                                 initial_trend=trend, initial_seasonal=seasons)
+    return ExponentialSmoothing(y, trend="add", damped_trend=damped, seasonal=seasonal,
+                                seasonal_periods=m, initialization_method="known",
+                                initial_level=level, initial_trend=trend,
+                                initial_seasonal=seasons)
+
+
+fixed = {"smoothing_level": 0.3, "smoothing_trend": 0.1, "smoothing_seasonal": 0.2}
+for seasonal in ("add", "mul"):
+    model = simple_start(seasonal, damped=False)
     res = model.fit(**fixed, optimized=False)
     opt = model.fit()  # statsmodels' own optimiser; the initial states stay fixed
     out["hw"].append({
@@ -61,14 +68,7 @@ for seasonal in ("add", "mul"):
 # with damping_trend = 0.9; statsmodels' own fit optimises phi as well.
 out["hw_damped"] = []
 for seasonal in ("add", "mul"):
-    m = 12
-    level = y[:m].mean()
-    trend = (y[m:2 * m].mean() - level) / m
-    seasons = y[:m] - level if seasonal == "add" else y[:m] / level
-    model = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
-                                 seasonal_periods=m, initialization_method="known",
-                                 initial_level=level, initial_trend=trend,
-                                 initial_seasonal=seasons)
+    model = simple_start(seasonal, damped=True)
     res = model.fit(**fixed, damping_trend=0.9, optimized=False)
     opt = model.fit()
     out["hw_damped"].append({
