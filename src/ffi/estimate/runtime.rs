@@ -288,8 +288,10 @@ pub unsafe extern "C" fn agentsched_runtime_estimator_samples(
 /// delta-method approximation around the median; the exact (asymmetric) bounds are the `lo`
 /// and `hi` that `agentsched_runtime_estimator_predict` computes at its `level`.
 ///
-/// Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
-/// INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.
+/// Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p`; a non-finite `mean` or `std_error`, a
+/// negative `std_error`, a `dof` that is not > 0 (+INFINITY is allowed: a normal); or a
+/// quantile that is not finite), INVALID_CONFIG (`p` outside (0, 1), or a prediction without a
+/// value), PANIC. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_prediction_quantile(
     prediction: *const agentsched_runtime_prediction,
@@ -303,7 +305,9 @@ pub unsafe extern "C" fn agentsched_prediction_quantile(
         if !c.has_value {
             return agentsched_status::InvalidConfig;
         }
-        if !c.mean.is_finite() || !c.std_error.is_finite() || c.std_error < 0.0 || c.dof.is_nan() {
+        // `dof` is positive or +INFINITY (a normal); NaN and -INFINITY fail `> 0`. Checked
+        // here because `Prediction::factor` takes any infinite dof for a normal.
+        if !c.mean.is_finite() || !c.std_error.is_finite() || c.std_error < 0.0 || !(c.dof > 0.0) {
             return agentsched_status::InvalidNumber;
         }
         let pr = Prediction {
@@ -313,6 +317,8 @@ pub unsafe extern "C" fn agentsched_prediction_quantile(
             source: Source::Regression,
         };
         match pr.quantile(p) {
+            // Huge means and spreads (or a t tail with a tiny dof) overflow.
+            Ok(q) if !q.is_finite() => agentsched_status::InvalidNumber,
             Ok(q) => {
                 // SAFETY: checked non-null, writable (contract).
                 unsafe { *out = q };
