@@ -437,6 +437,8 @@
  */
 #define AGENTSCHED_BOUND_LAGRANGIAN 1
 
+
+
 /**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
@@ -2381,7 +2383,8 @@ agentsched_status agentsched_explain(agentsched_dispatcher *h,
 
 /**
  * Where a task would go now and why, without changing anything. On OK `*out` receives an
- * explanation to free with `agentsched_explanation_free`.
+ * explanation to free with `agentsched_explanation_free`. For a task to be submitted with a
+ * runtime class, use `agentsched_dry_run_classed`: this one answers for an unclassed task.
  *
  * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER,
  * POISONED, PANIC.
@@ -2389,6 +2392,26 @@ agentsched_status agentsched_explain(agentsched_dispatcher *h,
 agentsched_status agentsched_dry_run(agentsched_dispatcher *h,
                                      const agentsched_task_spec *spec,
                                      agentsched_explanation **out);
+
+/**
+ * Where a task of runtime class `class` with `features_len` features would go now and why,
+ * without changing anything: the dry run of what `agentsched_task_submit_classed` with the
+ * same arguments then `agentsched_dispatch` would do (with estimation on, the backfill check
+ * uses the class's predicted runtime, as the real dispatch will). `spec` and `features` are
+ * read during the call only; `features` may be NULL when `features_len` is 0. On OK `*out`
+ * receives an explanation to free with `agentsched_explanation_free`; nothing is written on
+ * error. Thread-safety: as every call on the handle.
+ *
+ * Statuses: OK, NULL_POINTER (handle, spec, out, or features with a non-zero length),
+ * INVALID_ARGUMENT, DIMENSION_MISMATCH (features not of the model's length, estimation on),
+ * INVALID_NUMBER (a NaN or infinite feature, whether estimation is on or off), POISONED, PANIC.
+ */
+agentsched_status agentsched_dry_run_classed(agentsched_dispatcher *h,
+                                             const agentsched_task_spec *spec,
+                                             uint32_t class_,
+                                             const double *features,
+                                             size_t features_len,
+                                             agentsched_explanation **out);
 
 /**
  * Frees an explanation. NULL does nothing.
@@ -3555,8 +3578,10 @@ agentsched_status agentsched_runtime_estimator_samples(agentsched_runtime_estima
  * delta-method approximation around the median; the exact (asymmetric) bounds are the `lo`
  * and `hi` that `agentsched_runtime_estimator_predict` computes at its `level`.
  *
- * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
- * INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.
+ * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p`; a non-finite `mean` or `std_error`, a
+ * negative `std_error`, a `dof` that is not > 0 (+INFINITY is allowed: a normal); or a
+ * quantile that is not finite), INVALID_CONFIG (`p` outside (0, 1), or a prediction without a
+ * value), PANIC. Thread-safe.
  */
 agentsched_status agentsched_prediction_quantile(const agentsched_runtime_prediction *prediction,
                                                  double p,
