@@ -2329,6 +2329,21 @@ agentsched_status agentsched_dispatcher_set_estimation(agentsched_dispatcher *h,
                                                        const agentsched_estimation_config *cfg);
 
 /**
+ * Changes whether completions teach the runtime model (`learn`) and the backfill quantile
+ * (`backfill_quantile` in [0.5, 1) when `has_backfill_quantile`, else the point estimate),
+ * keeping the learned model: `agentsched_dispatcher_set_estimation` would start a fresh one.
+ * Live tasks keep their guards until `agentsched_dispatcher_refresh_estimates`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_CONFIG (estimation is off, or a quantile outside
+ * [0.5, 1)), INVALID_NUMBER (a NaN or infinite quantile), POISONED, PANIC. Nothing changes on
+ * error.
+ */
+agentsched_status agentsched_dispatcher_set_estimation_policy(agentsched_dispatcher *h,
+                                                              bool learn,
+                                                              bool has_backfill_quantile,
+                                                              double backfill_quantile);
+
+/**
  * Submits a task of runtime class `class` with `features_len` features (read during the call
  * only; NULL allowed when `features_len` is 0). With estimation enabled, the task is
  * scheduled by the class's predicted runtime and teaches the model when it completes.
@@ -3531,12 +3546,14 @@ agentsched_status agentsched_runtime_estimator_last_error(const agentsched_runti
 
 /**
  * Learns that a task of `class` with `features` (`n_features` values, read during the call
- * only) ran for `runtime` (finite, >= 0). All or nothing: on failure the estimator is unchanged.
+ * only) ran for `runtime` (finite, >= 0, and at most 1e140 without `log_target`: larger
+ * targets could make the model's sums of squares overflow later). All or nothing: on failure
+ * the estimator is unchanged.
  *
  * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
  * DIMENSION_MISMATCH (`n_features` differs from the estimator's), INVALID_NUMBER (a NaN or
- * infinite feature, a negative or non-finite runtime, or values so large the update would
- * overflow), POISONED, PANIC.
+ * infinite feature, a negative or non-finite runtime, a runtime beyond 1e140 without
+ * `log_target`, or features so large the update would overflow), POISONED, PANIC.
  */
 agentsched_status agentsched_runtime_estimator_observe(agentsched_runtime_estimator *h,
                                                        uint32_t class_,

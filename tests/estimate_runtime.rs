@@ -679,7 +679,13 @@ fn targets_beyond_the_bound_are_refused_and_extremes_keep_learning() {
     for y in [1e156, MAX_TARGET * (1.0 + 1e-15), f64::MAX] {
         let err = est.observe(2, &[1.0], y).unwrap_err();
         assert!(
-            matches!(err, Error::NotFinite { field: "runtime", .. }),
+            matches!(
+                err,
+                Error::NotFinite {
+                    field: "runtime",
+                    ..
+                }
+            ),
             "{y}: {err:?}"
         );
         assert_eq!(est, before, "{y}: a refused observation changed the model");
@@ -768,7 +774,13 @@ fn an_unrepresentable_quantile_is_not_finite() {
     assert!((7.0 + 318.0 * s).exp().is_infinite() && t > 318.0);
     let err = est.quantile(1, &[1.0], 0.999).unwrap_err();
     assert!(
-        matches!(err, Error::NotFinite { field: "quantile", .. }),
+        matches!(
+            err,
+            Error::NotFinite {
+                field: "quantile",
+                ..
+            }
+        ),
         "{err:?}"
     );
     // The point prediction is fine: the median exp(mean) = 1e4.

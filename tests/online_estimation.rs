@@ -716,8 +716,8 @@ fn an_overflowing_backfill_quantile_fails_closed() {
 /// accepted, and the snapshot (JSON has no NaN) then failed to restore.
 #[test]
 fn non_finite_features_are_refused_with_estimation_off() {
-    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), DispatcherConfig::default())
-        .unwrap();
+    let mut d =
+        Dispatcher::new(Schema::new(["cpu"]).unwrap(), DispatcherConfig::default()).unwrap();
     d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
     let before = d.snapshot();
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
@@ -742,4 +742,50 @@ fn non_finite_features_are_refused_with_estimation_off() {
     let json = serde_json::to_string(&d.snapshot()).unwrap();
     let b = Dispatcher::restore(serde_json::from_str(&json).unwrap()).unwrap();
     assert_eq!(b.snapshot(), d.snapshot());
+}
+
+/// `set_estimation_policy` changes `learn` and the backfill quantile and keeps the model;
+/// refused changes (estimation off, a bad quantile) change nothing.
+#[test]
+fn set_estimation_policy_keeps_the_model() {
+    let mut d = sjf_with(None);
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    assert!(matches!(
+        d.set_estimation_policy(true, None),
+        Err(Error::InvalidConfig {
+            field: "estimation",
+            ..
+        })
+    ));
+    d.set_estimation(Some(estimation())).unwrap();
+    teach(&mut d, 1, 0, 10, |x| 1.0 + x);
+    let model = d.estimator().unwrap().clone();
+    d.set_estimation_policy(false, Some(0.9)).unwrap();
+    assert_eq!(d.estimator(), Some(&model));
+    let cfg = d.config().estimation.clone().unwrap();
+    assert_eq!((cfg.learn, cfg.backfill_quantile), (false, Some(0.9)));
+    assert_eq!(cfg.estimator, estimation().estimator);
+    // The model still answers: 1 + x at x = 4 (a least-squares fit of exact data).
+    d.submit(classed(50, 1, 0, 4.0)).unwrap();
+    let e = d.runtime_estimate(TaskId(50)).unwrap();
+    assert_eq!(e.source, Some(Source::Regression));
+    assert!((e.duration - 5.0).abs() < 1e-3, "{e:?}");
+    assert!(e.guard > e.duration, "{e:?}");
+    // With learn off, completions teach nothing.
+    let learned = d.stats().learned;
+    d.dispatch();
+    d.complete_with_runtime(TaskId(50), 100.0).unwrap();
+    assert_eq!(d.stats().learned, learned);
+    assert_eq!(d.estimator(), Some(&model));
+    // Bad quantiles: typed errors, nothing changes.
+    let before = d.snapshot();
+    assert!(matches!(
+        d.set_estimation_policy(true, Some(0.2)),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        d.set_estimation_policy(true, Some(f64::NAN)),
+        Err(Error::NotFinite { .. })
+    ));
+    assert_eq!(d.snapshot(), before);
 }

@@ -155,7 +155,8 @@ impl Dispatcher {
     /// Enables (with a fresh model), replaces, or (with `None`) disables runtime estimation.
     ///
     /// Live tasks keep the estimates they have until [`Dispatcher::refresh_estimates`]; a
-    /// replaced model starts with no observations.
+    /// replaced model starts with no observations (to change only `learn` or
+    /// `backfill_quantile` and keep the model, use [`Dispatcher::set_estimation_policy`]).
     ///
     /// # Errors
     /// [`EstimationConfig::validate`]'s errors; nothing changes on error.
@@ -169,6 +170,55 @@ impl Dispatcher {
         };
         self.config.estimation = estimation;
         self.estimator = estimator;
+        Ok(())
+    }
+
+    /// Changes whether completions teach the model and the backfill quantile, keeping the
+    /// learned model (unlike [`Dispatcher::set_estimation`], which starts a fresh one).
+    ///
+    /// Live tasks keep the guards they have until [`Dispatcher::refresh_estimates`].
+    ///
+    /// # Arguments
+    /// `learn`: as [`EstimationConfig::learn`]; `backfill_quantile`: as
+    /// [`EstimationConfig::backfill_quantile`], in `[0.5, 1)` or `None`.
+    ///
+    /// # Complexity
+    /// O(1).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] (`estimation`) when estimation is off;
+    /// [`EstimationConfig::validate`]'s errors for the quantile. Nothing changes on error.
+    ///
+    /// # Example
+    /// ```
+    /// use agentsched::online::{Dispatcher, DispatcherConfig, EstimationConfig};
+    /// use agentsched::resources::Schema;
+    /// let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), DispatcherConfig::default())
+    ///     .unwrap();
+    /// assert!(d.set_estimation_policy(false, None).is_err()); // estimation is off
+    /// d.set_estimation(Some(EstimationConfig::new(1))).unwrap();
+    /// d.set_estimation_policy(false, Some(0.9)).unwrap();
+    /// let e = d.config().estimation.as_ref().unwrap();
+    /// assert_eq!((e.learn, e.backfill_quantile), (false, Some(0.9)));
+    /// ```
+    pub fn set_estimation_policy(
+        &mut self,
+        learn: bool,
+        backfill_quantile: Option<f64>,
+    ) -> Result<()> {
+        let Some(cfg) = &self.config.estimation else {
+            return Err(Error::InvalidConfig {
+                field: "estimation",
+                reason: "estimation is off: enable it with set_estimation",
+            });
+        };
+        let next = EstimationConfig {
+            learn,
+            backfill_quantile,
+            ..cfg.clone()
+        };
+        next.validate()?;
+        self.config.estimation = Some(next);
         Ok(())
     }
 

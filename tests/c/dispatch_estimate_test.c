@@ -350,7 +350,19 @@ static void dry_run_classed_agrees_with_dispatch(void) {
   t52.duration = 100.0;
   CHECK(x == sentinel);
   CHECK(same_state(d, before, len));
+
+  /* Changing the policy keeps the model: the classed dry run still sees the 2 s class. A
+   * refused policy changes nothing. */
+  EXPECT(agentsched_dispatcher_set_estimation_policy(NULL, true, false, 0.0), NULLP);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, true, 0.2), AGENTSCHED_STATUS_INVALID_CONFIG);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, true, NAN), INVNUM);
+  CHECK(same_state(d, before, len));
   free(before);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, false, false, 0.0), OK);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, &x), OK);
+  EXPECT(agentsched_explanation_get_summary(x, &s), OK);
+  CHECK(s.feasible == 1);
+  agentsched_explanation_free(x);
 
   /* The real cycle agrees with the classed dry run: task 52 is backfilled onto agent 1. */
   EXPECT(agentsched_task_submit_classed(d, &t52, 7, f, 2), OK);
@@ -379,6 +391,7 @@ static void non_finite_features_refused_with_estimation_off(void) {
   EXPECT(agentsched_task_submit_classed(d, &t, 3, inff, 3), INVNUM);
   EXPECT(agentsched_dry_run_classed(d, &t, 3, nanf, 1, &x), INVNUM);
   CHECK(x == (agentsched_explanation *)0x1);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, false, 0.0), AGENTSCHED_STATUS_INVALID_CONFIG);
   CHECK(same_state(d, before, len));
   free(before);
   /* Any length is fine while estimation is off. */

@@ -241,7 +241,8 @@ static void estimator_ladder(void) {
   {
     agentsched_runtime_prediction s;
     double nan2[2] = {NAN, 1.0}, big[2] = {1.0, 1.0};
-    char msg[256];
+    /* Room for a message quoting a huge runtime in full (1e300 prints with 301 digits). */
+    char msg[512];
     size_t mlen = 0;
     memset(&s, SENTINEL, sizeof s);
     EXPECT(agentsched_runtime_estimator_observe(NULL, 1, x, 2, 1.0), NULLP);

@@ -188,12 +188,14 @@ pub unsafe extern "C" fn agentsched_runtime_estimator_last_error(
 }
 
 /// Learns that a task of `class` with `features` (`n_features` values, read during the call
-/// only) ran for `runtime` (finite, >= 0). All or nothing: on failure the estimator is unchanged.
+/// only) ran for `runtime` (finite, >= 0, and at most 1e140 without `log_target`: larger
+/// targets could make the model's sums of squares overflow later). All or nothing: on failure
+/// the estimator is unchanged.
 ///
 /// Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
 /// DIMENSION_MISMATCH (`n_features` differs from the estimator's), INVALID_NUMBER (a NaN or
-/// infinite feature, a negative or non-finite runtime, or values so large the update would
-/// overflow), POISONED, PANIC.
+/// infinite feature, a negative or non-finite runtime, a runtime beyond 1e140 without
+/// `log_target`, or features so large the update would overflow), POISONED, PANIC.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_runtime_estimator_observe(
     h: *mut agentsched_runtime_estimator,
