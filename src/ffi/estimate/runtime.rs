@@ -307,9 +307,14 @@ pub unsafe extern "C" fn agentsched_prediction_quantile(
         if !c.has_value {
             return agentsched_status::InvalidConfig;
         }
-        // `dof` is positive or +INFINITY (a normal); NaN and -INFINITY fail `> 0`. Checked
+        // `dof` is positive or +INFINITY (a normal); NaN, 0 and -INFINITY are refused. Checked
         // here because `Prediction::factor` takes any infinite dof for a normal.
-        if !c.mean.is_finite() || !c.std_error.is_finite() || c.std_error < 0.0 || !(c.dof > 0.0) {
+        if !c.mean.is_finite()
+            || !c.std_error.is_finite()
+            || c.std_error < 0.0
+            || c.dof.is_nan()
+            || c.dof <= 0.0
+        {
             return agentsched_status::InvalidNumber;
         }
         let pr = Prediction {
