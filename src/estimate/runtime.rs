@@ -469,13 +469,16 @@ impl RuntimeEstimator {
     /// Checks an estimator that did not come from [`RuntimeEstimator::new`] and `observe` (for
     /// example deserialised from an untrusted snapshot): the config, every class's regression
     /// ([`Rls::validate`], same config as the estimator's, as many samples as its mean), and
-    /// finite means and variances within the bounds that [`observe`](Self::observe) keeps
-    /// (module docs), and regression residual sums of squares below `2^64 MAX_TARGET^2`.
+    /// finite means and variances, within twice the bounds that [`observe`](Self::observe)
+    /// keeps (module docs: `|mean| <= 2 MAX_TARGET`, `var <= 8 MAX_TARGET^2`, room for
+    /// rounding), and regression residual sums of squares at most `2^64 MAX_TARGET^2`, so that
+    /// no later update of a restored estimator overflows in the EW means or the RSS.
     ///
     /// # Errors
     /// Those of [`EstimatorConfig::validate`] and [`Rls::validate`]; [`Error::InvalidConfig`]
-    /// for a class whose model disagrees with the estimator; [`Error::NotFinite`] or
-    /// [`Error::Negative`] for a bad mean or variance.
+    /// for a class whose model disagrees with the estimator, or a mean, variance or RSS
+    /// beyond those bounds; [`Error::NotFinite`] or [`Error::Negative`] for a bad mean or
+    /// variance.
     pub fn validate(&self) -> Result<()> {
         self.cfg.validate()?;
         self.global.validate()?;
