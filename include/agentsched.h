@@ -437,6 +437,8 @@
  */
 #define AGENTSCHED_BOUND_LAGRANGIAN 1
 
+
+
 /**
  * Status of a C ABI call. `AGENTSCHED_STATUS_OK` is 0; every other value is an error kind.
  */
@@ -2327,6 +2329,21 @@ agentsched_status agentsched_dispatcher_set_estimation(agentsched_dispatcher *h,
                                                        const agentsched_estimation_config *cfg);
 
 /**
+ * Changes whether completions teach the runtime model (`learn`) and the backfill quantile
+ * (`backfill_quantile` in [0.5, 1) when `has_backfill_quantile`, else the point estimate),
+ * keeping the learned model: `agentsched_dispatcher_set_estimation` would start a fresh one.
+ * Live tasks keep their guards until `agentsched_dispatcher_refresh_estimates`.
+ *
+ * Statuses: OK, NULL_POINTER, INVALID_CONFIG (estimation is off, or a quantile outside
+ * [0.5, 1)), INVALID_NUMBER (a NaN or infinite quantile), POISONED, PANIC. Nothing changes on
+ * error.
+ */
+agentsched_status agentsched_dispatcher_set_estimation_policy(agentsched_dispatcher *h,
+                                                              bool learn,
+                                                              bool has_backfill_quantile,
+                                                              double backfill_quantile);
+
+/**
  * Submits a task of runtime class `class` with `features_len` features (read during the call
  * only; NULL allowed when `features_len` is 0). With estimation enabled, the task is
  * scheduled by the class's predicted runtime and teaches the model when it completes.
@@ -2381,7 +2398,8 @@ agentsched_status agentsched_explain(agentsched_dispatcher *h,
 
 /**
  * Where a task would go now and why, without changing anything. On OK `*out` receives an
- * explanation to free with `agentsched_explanation_free`.
+ * explanation to free with `agentsched_explanation_free`. For a task to be submitted with a
+ * runtime class, use `agentsched_dry_run_classed`: this one answers for an unclassed task.
  *
  * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER,
  * POISONED, PANIC.
@@ -2389,6 +2407,26 @@ agentsched_status agentsched_explain(agentsched_dispatcher *h,
 agentsched_status agentsched_dry_run(agentsched_dispatcher *h,
                                      const agentsched_task_spec *spec,
                                      agentsched_explanation **out);
+
+/**
+ * Where a task of runtime class `class` with `features_len` features would go now and why,
+ * without changing anything: the dry run of what `agentsched_task_submit_classed` with the
+ * same arguments then `agentsched_dispatch` would do (with estimation on, the backfill check
+ * uses the class's predicted runtime, as the real dispatch will). `spec` and `features` are
+ * read during the call only; `features` may be NULL when `features_len` is 0. On OK `*out`
+ * receives an explanation to free with `agentsched_explanation_free`; nothing is written on
+ * error. Thread-safety: as every call on the handle.
+ *
+ * Statuses: OK, NULL_POINTER (handle, spec, out, or features with a non-zero length),
+ * INVALID_ARGUMENT, DIMENSION_MISMATCH (features not of the model's length, estimation on),
+ * INVALID_NUMBER (a NaN or infinite feature, whether estimation is on or off), POISONED, PANIC.
+ */
+agentsched_status agentsched_dry_run_classed(agentsched_dispatcher *h,
+                                             const agentsched_task_spec *spec,
+                                             uint32_t class_,
+                                             const double *features,
+                                             size_t features_len,
+                                             agentsched_explanation **out);
 
 /**
  * Frees an explanation. NULL does nothing.
@@ -3508,12 +3546,14 @@ agentsched_status agentsched_runtime_estimator_last_error(const agentsched_runti
 
 /**
  * Learns that a task of `class` with `features` (`n_features` values, read during the call
- * only) ran for `runtime` (finite, >= 0). All or nothing: on failure the estimator is unchanged.
+ * only) ran for `runtime` (finite, >= 0, and at most 1e140 without `log_target`: larger
+ * targets could make the model's sums of squares overflow later). All or nothing: on failure
+ * the estimator is unchanged.
  *
  * Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
  * DIMENSION_MISMATCH (`n_features` differs from the estimator's), INVALID_NUMBER (a NaN or
- * infinite feature, a negative or non-finite runtime, or values so large the update would
- * overflow), POISONED, PANIC.
+ * infinite feature, a negative or non-finite runtime, a runtime beyond 1e140 without
+ * `log_target`, or features so large the update would overflow), POISONED, PANIC.
  */
 agentsched_status agentsched_runtime_estimator_observe(agentsched_runtime_estimator *h,
                                                        uint32_t class_,
@@ -3555,8 +3595,10 @@ agentsched_status agentsched_runtime_estimator_samples(agentsched_runtime_estima
  * delta-method approximation around the median; the exact (asymmetric) bounds are the `lo`
  * and `hi` that `agentsched_runtime_estimator_predict` computes at its `level`.
  *
- * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
- * INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.
+ * Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p`; a non-finite `mean` or `std_error`, a
+ * negative `std_error`, a `dof` that is not > 0 (+INFINITY is allowed: a normal); or a
+ * quantile that is not finite), INVALID_CONFIG (`p` outside (0, 1), or a prediction without a
+ * value), PANIC. Thread-safe.
  */
 agentsched_status agentsched_prediction_quantile(const agentsched_runtime_prediction *prediction,
                                                  double p,

@@ -624,6 +624,19 @@ fn validate_rejects_corrupted_states() {
             "non-finite",
             Box::new(|v| v["global"]["mean"] = Value::Null),
         ),
+        // Finite, but beyond what bounded targets produce: the next update could overflow.
+        (
+            "mean beyond the target bound",
+            Box::new(|v| v["global"]["mean"] = 1e200.into()),
+        ),
+        (
+            "variance beyond the target bound",
+            Box::new(|v| v["classes"]["1"]["ew"]["var"] = 1e300.into()),
+        ),
+        (
+            "rss beyond the target bound",
+            Box::new(|v| v["classes"]["1"]["rls"]["rss"] = 1e305.into()),
+        ),
     ];
     for (name, f) in cases {
         assert!(corrupt(&*f).is_err(), "{name} accepted");
@@ -764,4 +777,126 @@ fn validate_refuses_an_effective_count_beyond_the_forgetting_limit() {
     v["n_eff"] = Value::from(50.0);
     let forged: Rls = serde_json::from_value(v).unwrap();
     assert!(forged.validate().is_err());
+}
+
+/// A model-scale target beyond `MAX_TARGET` is refused before anything changes, and at the
+/// bound any mix of extremes keeps every later update finite. (Regression: one runtime of 1e156
+/// made `(y - m)^2` overflow in the global mean's update, so every later observation of every
+/// class was refused.)
+#[test]
+fn targets_beyond_the_bound_are_refused_and_extremes_keep_learning() {
+    use agentsched::estimate::runtime::MAX_TARGET;
+    let mut est = RuntimeEstimator::new(EstimatorConfig::new(1)).unwrap();
+    est.observe(1, &[1.0], 3.0).unwrap();
+    let before = est.clone();
+    for y in [1e156, MAX_TARGET * (1.0 + 1e-15), f64::MAX] {
+        let err = est.observe(2, &[1.0], y).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NotFinite {
+                    field: "runtime",
+                    ..
+                }
+            ),
+            "{y}: {err:?}"
+        );
+        assert_eq!(est, before, "{y}: a refused observation changed the model");
+    }
+    // Other classes keep learning.
+    est.observe(3, &[1.0], 5.0).unwrap();
+    assert_eq!(est.samples(3), 1);
+
+    // At the bound: alternate 0 and MAX_TARGET over three classes, with and without
+    // forgetting, with EW weights from "last value" to "long memory". Every observation is
+    // accepted, the state stays valid, and the means stay within [0, MAX_TARGET].
+    for forgetting in [1.0, 0.9] {
+        for mean_weight in [1.0, 0.1, 1e-6] {
+            let mut cfg = EstimatorConfig::new(1);
+            cfg.rls.forgetting = forgetting;
+            cfg.mean_weight = mean_weight;
+            cfg.min_samples = 2;
+            let mut est = RuntimeEstimator::new(cfg).unwrap();
+            for k in 0..600u32 {
+                let y = if k % 2 == 0 { 0.0 } else { MAX_TARGET };
+                est.observe(k % 3, &[1.0], y)
+                    .unwrap_or_else(|e| panic!("{forgetting} {mean_weight} {k}: {e:?}"));
+            }
+            est.validate().unwrap();
+            for class in [0, 1, 2, 9] {
+                let p = est.predict(class, &[1.0]).unwrap().unwrap();
+                assert!(p.mean <= MAX_TARGET * (1.0 + 1e-12), "{p:?}");
+                assert!(p.std_error.is_finite(), "{p:?}");
+            }
+        }
+    }
+
+    // With a log target the bound is never reached: ln(f64::MAX) < 710.
+    let mut cfg = EstimatorConfig::new(1);
+    cfg.log_target = true;
+    let mut est = RuntimeEstimator::new(cfg).unwrap();
+    for y in [f64::MAX, 0.0, 1e156, 1.0] {
+        est.observe(1, &[1.0], y).unwrap();
+    }
+    assert_eq!(est.samples(1), 4);
+}
+
+/// Under forgetting, `n_eff - d` can settle below one degree of freedom, where t quantiles
+/// explode; the class mean answers instead of such a regression.
+#[test]
+fn a_regression_with_less_than_one_degree_of_freedom_defers_to_the_class_mean() {
+    let mut cfg = EstimatorConfig::new(2);
+    cfg.rls.forgetting = 0.6;
+    cfg.min_samples = 4;
+    cfg.log_target = true;
+    let mut est = RuntimeEstimator::new(cfg).unwrap();
+    let mut rng = Rng(7);
+    let n = 30;
+    for _ in 0..n {
+        let x = rng.uniform(1.0, 10.0);
+        est.observe(1, &[1.0, x], 2.0 * x + rng.uniform(0.0, 1.0))
+            .unwrap();
+    }
+    // n_eff = sum_{k<n} 0.6^k -> 2.5, so the regression has about 0.5 degrees of freedom.
+    let n_eff: f64 = (0..n).map(|k| 0.6f64.powi(k)).sum();
+    assert!(n_eff - 2.0 < 1.0);
+    let p = est.predict(1, &[1.0, 5.0]).unwrap().unwrap();
+    assert_eq!(p.source, Source::ClassMean, "{p:?}");
+    // The EW spread's degrees of freedom: min(n, (2 - w) / w) - 1 with w = 0.1.
+    assert!((p.dof - 18.0).abs() < 1e-12, "{p:?}");
+    let q = est.quantile(1, &[1.0, 5.0], 0.999).unwrap().unwrap();
+    assert!(q.is_finite() && q > p.mean, "{q} vs {p:?}");
+}
+
+/// A quantile beyond `f64::MAX` is an error, not infinity: a class mean of two log-scale
+/// samples has one degree of freedom (a Cauchy tail).
+#[test]
+fn an_unrepresentable_quantile_is_not_finite() {
+    let mut cfg = EstimatorConfig::new(1);
+    cfg.log_target = true;
+    cfg.min_samples = 1_000;
+    let mut est = RuntimeEstimator::new(cfg).unwrap();
+    est.observe(1, &[1.0], 100.0).unwrap();
+    est.observe(1, &[1.0], 1e6).unwrap();
+    // Log scale: mean (ln 100 + ln 1e6) / 2, EW variance 0.5 (0 + 0.5 d^2) with d = ln 1e4,
+    // std error sqrt(v (1 + 1/2)); t_{0.999}(1) = tan(pi (0.5 - 0.001)) ~ 318.3, and
+    // exp(mean + 318.3 s) overflows.
+    let d = (1e6f64).ln() - (100f64).ln();
+    let s = (0.25 * d * d * 1.5).sqrt();
+    let t = (std::f64::consts::PI * 0.499).tan();
+    assert!((7.0 + 318.0 * s).exp().is_infinite() && t > 318.0);
+    let err = est.quantile(1, &[1.0], 0.999).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFinite {
+                field: "quantile",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The point prediction is fine: the median exp(mean) = 1e4.
+    let p = est.predict(1, &[1.0]).unwrap().unwrap();
+    assert!((p.mean - 1e4).abs() < 1e-6, "{p:?}");
 }

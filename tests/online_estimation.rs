@@ -3,7 +3,7 @@
 
 use agentsched::estimate::Source;
 use agentsched::online::{
-    Dispatcher, DispatcherConfig, EstimationConfig, Snapshot, TaskSpec, TaskState,
+    Dispatcher, DispatcherConfig, EstimationConfig, Snapshot, TaskSpec, TaskState, UNBOUNDED_GUARD,
 };
 use agentsched::pool::AgentSpec;
 use agentsched::queue::Discipline;
@@ -163,12 +163,23 @@ fn classed_tasks_must_match_the_model() {
         })
     ));
     assert_eq!(d.snapshot(), before);
-    // Unclassed tasks may carry anything: the model never reads it.
+    // Unclassed tasks may carry features of any length (the model never reads them), but
+    // finite ones: a snapshot could not carry a NaN.
     d.submit(TaskSpec {
-        features: vec![f64::NAN],
+        features: vec![1.0, 2.0, 3.0],
         ..TaskSpec::new(TaskId(2), vec![1])
     })
     .unwrap();
+    assert!(matches!(
+        d.submit(TaskSpec {
+            features: vec![f64::NAN],
+            ..TaskSpec::new(TaskId(3), vec![1])
+        }),
+        Err(Error::NotFinite {
+            field: "task.features",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -606,4 +617,175 @@ proptest! {
         let mut original = d.clone();
         prop_assert_eq!(original.dispatch(), restored.dispatch());
     }
+}
+
+/// One huge (but finite) measured runtime is refused by the model without failing the
+/// completion, and every class keeps learning afterwards. (Regression: a first runtime of 1e156
+/// was accepted, the global variance's update then overflowed at every later completion, and
+/// learning stopped for every class.)
+#[test]
+fn one_huge_runtime_does_not_stop_learning() {
+    let cfg = DispatcherConfig {
+        estimation: Some(estimation()),
+        ..DispatcherConfig::default()
+    };
+    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    d.submit(classed(1, 1, 1, 1.0)).unwrap();
+    d.dispatch();
+    d.complete_with_runtime(TaskId(1), 1e156).unwrap();
+    assert_eq!(d.task_state(TaskId(1)), Some(TaskState::Done));
+    assert_eq!((d.stats().learned, d.stats().learn_rejected), (0, 1));
+    for k in 2..40u32 {
+        d.submit(classed(k, 1, 1 + (k % 3), 1.0)).unwrap();
+        d.dispatch();
+        d.complete_with_runtime(TaskId(k), 5.0).unwrap();
+    }
+    let s = d.stats();
+    assert_eq!((s.learned, s.learn_rejected), (38, 1), "{s:?}");
+    // Class 1 learned only its 5 s runs.
+    let p = d
+        .estimator()
+        .unwrap()
+        .predict(1, &[1.0, 1.0])
+        .unwrap()
+        .unwrap();
+    assert!((p.mean - 5.0).abs() < 1e-3, "{p:?}");
+}
+
+/// A runtime-estimated task whose backfill quantile overflows keeps its point estimate for
+/// ordering and expected ends, and is never backfilled onto the reserved agent. (Regression:
+/// it fell back to its declared duration, 1 s, and jumped the reservation although its
+/// predicted median is 1e4 s.)
+#[test]
+fn an_overflowing_backfill_quantile_fails_closed() {
+    for speed in [1.0, 0.5, 4.0] {
+        let mut e = estimation();
+        e.estimator.log_target = true;
+        e.estimator.min_samples = 1_000;
+        e.backfill_quantile = Some(0.999);
+        let cfg = DispatcherConfig {
+            estimation: Some(e),
+            ..DispatcherConfig::default()
+        };
+        let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+        d.join_agent(AgentSpec::new(AgentId(1), vec![10]).speed(speed))
+            .unwrap();
+        // Class 2 ran 100 s and 1e6 s (on a speed-1 agent).
+        for (k, rt) in [(0u32, 100.0), (1, 1e6)] {
+            d.submit(classed(k, 1, 2, 1.0)).unwrap();
+            d.dispatch();
+            d.complete_with_runtime(TaskId(k), rt / speed).unwrap();
+        }
+        // A running task holds 6 of 10 until t = 50; a task needing 10 reserves the agent.
+        d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(50.0 * speed))
+            .unwrap();
+        assert_eq!(d.dispatch().len(), 1);
+        d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
+            .unwrap();
+        // Declared 1 s; the class mean on the log scale gives a median of
+        // exp((ln 100 + ln 1e6) / 2) = 1e4 s, and its 0.999 quantile (1 degree of freedom)
+        // is beyond f64::MAX.
+        d.submit(classed(102, 4, 2, 1.0).duration(1.0)).unwrap();
+        let e102 = d.runtime_estimate(TaskId(102)).unwrap();
+        assert!((e102.duration - 1e4).abs() < 1e-6, "{e102:?}");
+        assert_eq!(e102.guard, UNBOUNDED_GUARD);
+        assert_eq!(e102.source, Some(Source::ClassMean));
+        let placed = d.dispatch();
+        assert!(placed.is_empty(), "speed {speed}: backfilled: {placed:?}");
+        assert_eq!(d.reservation().map(|r| r.task), Some(TaskId(101)));
+        let x = d.explain(TaskId(102)).unwrap();
+        assert_eq!(x.feasible, 0, "{x:?}");
+        assert_eq!(d.task_state(TaskId(102)), Some(TaskState::Queued));
+        // The snapshot keeps the fail-closed guard and restores.
+        let json = serde_json::to_string(&d.snapshot()).unwrap();
+        let mut b = Dispatcher::restore(serde_json::from_str(&json).unwrap()).unwrap();
+        assert_eq!(b.snapshot(), d.snapshot());
+        assert_eq!(b.runtime_estimate(TaskId(102)), Some(e102));
+        assert!(b.dispatch().is_empty());
+        // The reserved task is placed once the agent frees; the guarded task after it.
+        b.advance_to(50.0).unwrap();
+        b.complete(TaskId(100)).unwrap();
+        let placed = b.dispatch();
+        assert_eq!(placed.len(), 1);
+        assert_eq!(placed[0].task, TaskId(101));
+    }
+}
+
+/// Non-finite features are refused whether estimation is on or off: with it off they used to be
+/// accepted, and the snapshot (JSON has no NaN) then failed to restore.
+#[test]
+fn non_finite_features_are_refused_with_estimation_off() {
+    let mut d =
+        Dispatcher::new(Schema::new(["cpu"]).unwrap(), DispatcherConfig::default()).unwrap();
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    let before = d.snapshot();
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let spec = TaskSpec::new(TaskId(1), vec![1]).runtime_class(3, vec![1.0, bad]);
+        for r in [d.dry_run(&spec).map(|_| ()), d.submit(spec.clone())] {
+            assert!(
+                matches!(
+                    r,
+                    Err(Error::NotFinite {
+                        field: "task.features",
+                        ..
+                    })
+                ),
+                "{bad}: {r:?}"
+            );
+        }
+    }
+    assert_eq!(d.snapshot(), before);
+    // Length is not checked while estimation is off; finite features round-trip.
+    d.submit(TaskSpec::new(TaskId(2), vec![1]).runtime_class(3, vec![1.0, 2.0, 3.0]))
+        .unwrap();
+    let json = serde_json::to_string(&d.snapshot()).unwrap();
+    let b = Dispatcher::restore(serde_json::from_str(&json).unwrap()).unwrap();
+    assert_eq!(b.snapshot(), d.snapshot());
+}
+
+/// `set_estimation_policy` changes `learn` and the backfill quantile and keeps the model;
+/// refused changes (estimation off, a bad quantile) change nothing.
+#[test]
+fn set_estimation_policy_keeps_the_model() {
+    let mut d = sjf_with(None);
+    d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
+    assert!(matches!(
+        d.set_estimation_policy(true, None),
+        Err(Error::InvalidConfig {
+            field: "estimation",
+            ..
+        })
+    ));
+    d.set_estimation(Some(estimation())).unwrap();
+    teach(&mut d, 1, 0, 10, |x| 1.0 + x);
+    let model = d.estimator().unwrap().clone();
+    d.set_estimation_policy(false, Some(0.9)).unwrap();
+    assert_eq!(d.estimator(), Some(&model));
+    let cfg = d.config().estimation.clone().unwrap();
+    assert_eq!((cfg.learn, cfg.backfill_quantile), (false, Some(0.9)));
+    assert_eq!(cfg.estimator, estimation().estimator);
+    // The model still answers: 1 + x at x = 4 (a least-squares fit of exact data).
+    d.submit(classed(50, 1, 0, 4.0)).unwrap();
+    let e = d.runtime_estimate(TaskId(50)).unwrap();
+    assert_eq!(e.source, Some(Source::Regression));
+    assert!((e.duration - 5.0).abs() < 1e-3, "{e:?}");
+    assert!(e.guard > e.duration, "{e:?}");
+    // With learn off, completions teach nothing.
+    let learned = d.stats().learned;
+    d.dispatch();
+    d.complete_with_runtime(TaskId(50), 100.0).unwrap();
+    assert_eq!(d.stats().learned, learned);
+    assert_eq!(d.estimator(), Some(&model));
+    // Bad quantiles: typed errors, nothing changes.
+    let before = d.snapshot();
+    assert!(matches!(
+        d.set_estimation_policy(true, Some(0.2)),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        d.set_estimation_policy(true, Some(f64::NAN)),
+        Err(Error::NotFinite { .. })
+    ));
+    assert_eq!(d.snapshot(), before);
 }

@@ -224,7 +224,7 @@ func (d *Dispatcher) Submit(spec TaskSpec) error {
 		// The C ABI carries the explanation in the message only; a dry run of the same spec
 		// (which changes nothing) gives it as data.
 		var x *C.agentsched_explanation
-		if Status(C.agentsched_dry_run(d.h, &c, &x)) == StatusOK {
+		if d.dryRun(&c, spec.Class, feats, len(spec.Features), &x) == StatusOK {
 			if ex, xerr := readExplanation(x, d.dims); xerr == nil {
 				e.(*Error).Explanation = ex
 			}
@@ -361,9 +361,12 @@ func (d *Dispatcher) Explain(task uint32) (*Explanation, error) {
 	return readExplanation(x, d.dims)
 }
 
-// DryRun says where a task would go now and why, without changing anything.
+// DryRun says where a task would go now and why, without changing anything. A task with a
+// Class is dry-run as Submit would queue it (agentsched_dry_run_classed): with estimation
+// enabled, the backfill check uses its class's predicted runtime, as the real dispatch will.
 //
-// Errors: ErrDimensionMismatch, ErrInvalidNumber, ErrInvalidArgument.
+// Errors: ErrDimensionMismatch (also: Features not of the model's length), ErrInvalidNumber
+// (also: a feature not finite), ErrInvalidArgument.
 func (d *Dispatcher) DryRun(spec TaskSpec) (*Explanation, error) {
 	var a arena
 	defer a.free()
@@ -371,16 +374,28 @@ func (d *Dispatcher) DryRun(spec TaskSpec) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
+	var feats *C.double
+	if spec.Class != nil {
+		feats = a.f64s(spec.Features)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.h == nil {
 		return nil, ErrClosed
 	}
 	var x *C.agentsched_explanation
-	if st := Status(C.agentsched_dry_run(d.h, &c, &x)); st != StatusOK {
+	if st := d.dryRun(&c, spec.Class, feats, len(spec.Features), &x); st != StatusOK {
 		return nil, d.lastError(st)
 	}
 	return readExplanation(x, d.dims)
+}
+
+// dryRun calls the classed or the plain dry run; d.mu must be held.
+func (d *Dispatcher) dryRun(c *C.agentsched_task_spec, class *uint32, feats *C.double, n int, x **C.agentsched_explanation) Status {
+	if class != nil {
+		return Status(C.agentsched_dry_run_classed(d.h, c, C.uint32_t(*class), feats, C.size_t(n), x))
+	}
+	return Status(C.agentsched_dry_run(d.h, c, x))
 }
 
 // Snapshot serialises the dispatcher's whole state (JSON) for Restore.

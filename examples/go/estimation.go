@@ -136,6 +136,22 @@ func (d *Dispatcher) SetEstimation(cfg *EstimationConfig) error {
 	})
 }
 
+// SetEstimationPolicy changes whether completions teach the runtime model (learn) and the
+// backfill quantile (nil: the point estimate), keeping the learned model, which SetEstimation
+// would replace with a fresh one. Live tasks keep their guards until RefreshEstimates.
+//
+// Errors: ErrInvalidConfig (estimation is off, or a quantile outside [0.5, 1)),
+// ErrInvalidNumber (a NaN or infinite quantile). Nothing changes on error.
+func (d *Dispatcher) SetEstimationPolicy(learn bool, backfillQuantile *float64) error {
+	has, q := false, 0.0
+	if backfillQuantile != nil {
+		has, q = true, *backfillQuantile
+	}
+	return d.call(func(h *C.agentsched_dispatcher) C.agentsched_status {
+		return C.agentsched_dispatcher_set_estimation_policy(h, C.bool(learn), C.bool(has), C.double(q))
+	})
+}
+
 // CompleteMeasured marks a running task done after runtime (wall time on its agent, as the
 // host measured it, finite and >= 0); the model learns that instead of the dispatcher's
 // clock.

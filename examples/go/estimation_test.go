@@ -310,3 +310,134 @@ func TestEstimationErrorsChangeNothing(t *testing.T) {
 	_, err = d.RefreshEstimates()
 	wantClosed(err)
 }
+
+// DryRun of a task with a Class answers as the real dispatch will: class 7 runs 2 s, a
+// reservation's shadow time is t = 10, and a classed task declaring 100 s backfills. Without
+// the class (the declared 100 s) the reserved agent is out of reach. (Regression: DryRun
+// dropped Class and Features, so it disagreed with the following Dispatch.)
+func TestDryRunUsesTheClass(t *testing.T) {
+	d := newLearner(t, nil, 1, 1)
+	now := 0.0
+	for i := 0; i < 5; i++ {
+		now = runOne(t, d, now, agentsched.TaskSpec{ID: uint32(10 + i), Demand: oneSlot, Duration: 100, Class: class(7), Features: []float64{1}}, 2)
+	}
+	// A running task holds 600 of 1000 cpu until now + 10; a task needing all of it reserves.
+	must(t, d.Submit(agentsched.TaskSpec{ID: 50, Demand: []uint64{600, 1, 0}, Duration: 10}))
+	placed, err := d.Dispatch()
+	must(t, err)
+	if len(placed) != 1 {
+		t.Fatalf("placed %+v", placed)
+	}
+	must(t, d.Submit(agentsched.TaskSpec{ID: 51, Demand: []uint64{1_000, 1, 0}, Priority: 5, Duration: 1}))
+	placed, err = d.Dispatch()
+	must(t, err)
+	if len(placed) != 0 {
+		t.Fatalf("placed %+v", placed)
+	}
+	spec := agentsched.TaskSpec{ID: 52, Demand: []uint64{400, 1, 0}, Duration: 100, Class: class(7), Features: []float64{1}}
+	plain := spec
+	plain.Class, plain.Features = nil, nil
+	x, err := d.DryRun(plain)
+	must(t, err)
+	if x.Feasible != 0 {
+		t.Fatalf("unclassed dry run: %v", x)
+	}
+	x, err = d.DryRun(spec)
+	must(t, err)
+	if x.Feasible != 1 || x.Best == nil || x.Best.Agent != 1 {
+		t.Fatalf("classed dry run: %v", x)
+	}
+	must(t, d.Submit(spec))
+	placed, err = d.Dispatch()
+	must(t, err)
+	if len(placed) != 1 || placed[0].Task != 52 || placed[0].Agent != 1 || !placed[0].Backfilled {
+		t.Fatalf("the dispatch disagrees with the dry run: %+v", placed)
+	}
+
+	// Hostile features: the classed dry run checks them as Submit does.
+	bad := func(f ...float64) agentsched.TaskSpec {
+		return agentsched.TaskSpec{ID: 60, Demand: oneSlot, Duration: 1, Class: class(7), Features: f}
+	}
+	_, err = d.DryRun(bad(1, 2))
+	wantErr(t, err, agentsched.ErrDimensionMismatch)
+	_, err = d.DryRun(bad())
+	wantErr(t, err, agentsched.ErrDimensionMismatch)
+	_, err = d.DryRun(bad(math.NaN()))
+	wantErr(t, err, agentsched.ErrInvalidNumber)
+
+	// A classed task that never fits: Submit's error carries the classed dry run's explanation.
+	e := wantErr(t, d.Submit(agentsched.TaskSpec{ID: 61, Demand: []uint64{5_000, 1, 0}, Duration: 1, Class: class(7), Features: []float64{1}}), agentsched.ErrNeverFits)
+	if e.Explanation == nil || e.Explanation.CouldEverFit || e.Explanation.Task != 61 {
+		t.Fatalf("never-fit explanation: %+v", e.Explanation)
+	}
+}
+
+// Non-finite features are refused with estimation off too (a snapshot could not carry them),
+// by Submit and by DryRun; any length is fine while estimation is off.
+func TestNonFiniteFeaturesRefusedWithEstimationOff(t *testing.T) {
+	d := newDispatcher(t, nil)
+	must(t, d.JoinAgent(agentsched.AgentSpec{ID: 1, Capacity: []uint64{1_000, 1_000, 0}, Speed: 1}))
+	before, err := d.Snapshot()
+	must(t, err)
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		spec := agentsched.TaskSpec{ID: 1, Demand: oneSlot, Duration: 1, Class: class(3), Features: []float64{1, v}}
+		wantErr(t, d.Submit(spec), agentsched.ErrInvalidNumber)
+		_, err := d.DryRun(spec)
+		wantErr(t, err, agentsched.ErrInvalidNumber)
+	}
+	after, err := d.Snapshot()
+	must(t, err)
+	if !bytes.Equal(before, after) {
+		t.Fatalf("a failed call changed the state")
+	}
+	must(t, d.Submit(agentsched.TaskSpec{ID: 2, Demand: oneSlot, Duration: 1, Class: class(3), Features: []float64{1, 2, 3}}))
+	snap, err := d.Snapshot()
+	must(t, err)
+	must(t, d.Restore(snap))
+}
+
+// SetEstimationPolicy changes learn and the backfill quantile and keeps what the model
+// learned; SetEstimation starts over.
+func TestSetEstimationPolicyKeepsTheModel(t *testing.T) {
+	d := newLearner(t, nil, 1, 1)
+	now := 0.0
+	for i := 0; i < 6; i++ {
+		now = runOne(t, d, now, agentsched.TaskSpec{ID: uint32(10 + i), Demand: oneSlot, Duration: 100, Class: class(7), Features: []float64{1}}, 3)
+	}
+	q := 0.9
+	must(t, d.SetEstimationPolicy(false, &q))
+	must(t, d.Submit(agentsched.TaskSpec{ID: 1, Demand: oneSlot, Duration: 100, Class: class(7), Features: []float64{1}}))
+	e, err := d.TaskRuntime(1)
+	must(t, err)
+	if e.Source == agentsched.RuntimeDeclared || !approx(e.Duration, 3, 1e-3) || e.Guard < e.Duration {
+		t.Fatalf("the model was lost: %+v", e)
+	}
+	// learn is off: a completion is not learned.
+	c0, err := d.Counts()
+	must(t, err)
+	runOneID := uint32(1)
+	placed, err := d.Dispatch()
+	must(t, err)
+	if len(placed) != 1 || placed[0].Task != runOneID {
+		t.Fatalf("placed %+v", placed)
+	}
+	must(t, d.CompleteMeasured(1, 50))
+	c1, err := d.Counts()
+	must(t, err)
+	if c1.Learned != c0.Learned {
+		t.Fatalf("learned with learn off: %+v -> %+v", c0, c1)
+	}
+	before, err := d.Snapshot()
+	must(t, err)
+	bad := 0.2
+	wantErr(t, d.SetEstimationPolicy(true, &bad), agentsched.ErrInvalidConfig)
+	nan := math.NaN()
+	wantErr(t, d.SetEstimationPolicy(true, &nan), agentsched.ErrInvalidNumber)
+	after, err := d.Snapshot()
+	must(t, err)
+	if !bytes.Equal(before, after) {
+		t.Fatalf("a failed call changed the state")
+	}
+	must(t, d.SetEstimation(nil))
+	wantErr(t, d.SetEstimationPolicy(true, nil), agentsched.ErrInvalidConfig)
+}

@@ -7,7 +7,9 @@
 //! [`RuntimeEstimator::predict`] walks down a ladder:
 //!
 //! 1. [`Source::Regression`]: the class has at least `min_samples` samples, its regression has
-//!    degrees of freedom left (`n_eff > d`) and its features are not linearly dependent;
+//!    at least one degree of freedom left (`n_eff >= d + 1`: under forgetting `n_eff - d` may
+//!    be a tiny fraction, whose t quantiles overflow) and its features are not linearly
+//!    dependent;
 //! 2. [`Source::ClassMean`]: the class has a sample: its EW mean; the spread is its EW standard
 //!    deviation, or, with a single sample, the global one;
 //! 3. [`Source::GlobalMean`]: the class is unknown but something was observed;
@@ -25,6 +27,18 @@
 //! because each clipped step widens `v` by a factor of about `1 + 15 a` until the new level is
 //! within reach. `v` follows West's EW recurrence `v <- (1 - a)(v + a (y - m)^2)`. Regression
 //! always sees the raw observation.
+//!
+//! # Bounded targets
+//! A model-scale target (the runtime, or its logarithm with `log_target`) must satisfy
+//! `|y| <= MAX_TARGET` (`1e140`); [`RuntimeEstimator::observe`] refuses a larger runtime with
+//! [`Error::NotFinite`] (`runtime`) before anything changes. The bound keeps every later update
+//! finite, whatever came before: an EW mean is a convex combination of targets, so `|m| <= B`
+//! (`B = MAX_TARGET`), and `v <= 4 B^2` by induction (`(1 - a)(4 B^2 + a 4 B^2) <= 4 B^2`); a
+//! regression's rotations preserve the norm of the target column, so its residual sum of
+//! squares never exceeds `sum y^2 <= n B^2`, below `f64::MAX` for any `n < 2^64`. Without the
+//! bound one early runtime of `1e156` made `(y - m)^2` overflow in the global mean, and every
+//! later observation of every class was refused. With `log_target` the bound is never reached
+//! (`ln(f64::MAX) < 710`).
 //!
 //! # Log target
 //! With `log_target`, every model (regression and means) works on `ln(runtime + 1e-9)`; a
@@ -62,6 +76,13 @@ use std::collections::BTreeMap;
 
 /// The offset inside the logarithm of a log target (runtimes may be 0).
 pub const LOG_OFFSET: f64 = 1e-9;
+/// The largest model-scale target `|y|` the estimator accepts (see the module docs): small
+/// enough that `2^64` squared targets still sum below `f64::MAX`.
+pub const MAX_TARGET: f64 = 1e140;
+/// `2^64 MAX_TARGET^2`: no residual sum of squares of bounded targets exceeds it.
+const RSS_BOUND: f64 = 18_446_744_073_709_551_616.0 * MAX_TARGET * MAX_TARGET;
+/// The fewest degrees of freedom a regression answer needs; with fewer the class mean answers.
+const MIN_REGRESSION_DOF: f64 = 1.0;
 /// Clipping starts once a series has this many samples.
 const CLIP_AFTER: u64 = 3;
 /// The clipping half-width in standard deviations.
@@ -182,6 +203,14 @@ impl EwStats {
                 value: self.var,
             });
         }
+        // Beyond what observe can produce (module docs, with a factor 2 for rounding): a later
+        // update could overflow. Within it, (y - m)^2 <= 9 B^2 and v + a (y - m)^2 <= 17 B^2.
+        if self.mean.abs() > 2.0 * MAX_TARGET || self.var > 8.0 * MAX_TARGET * MAX_TARGET {
+            return Err(Error::InvalidConfig {
+                field: "ew",
+                reason: "a mean beyond 2 MAX_TARGET or a variance beyond 8 MAX_TARGET^2",
+            });
+        }
         Ok(())
     }
 }
@@ -235,15 +264,17 @@ impl RuntimeEstimator {
     /// Learns that a task of `class` with `features` ran for `runtime`.
     ///
     /// # Arguments
-    /// `class`: any id; `features`: `d` finite values; `runtime`: finite, >= 0.
+    /// `class`: any id; `features`: `d` finite values; `runtime`: finite, >= 0, at most
+    /// [`MAX_TARGET`] without `log_target`.
     ///
     /// # Complexity
     /// O(log C + d^2); allocates only for a new class.
     ///
     /// # Errors
     /// [`Error::DimensionMismatch`] or [`Error::NotFinite`] for the features;
-    /// [`Error::NotFinite`]/[`Error::Negative`] for the runtime; [`Error::NotFinite`] when an
-    /// update would overflow. All or nothing: on error neither the class model, its mean nor the
+    /// [`Error::NotFinite`]/[`Error::Negative`] for the runtime, [`Error::NotFinite`] (`runtime`)
+    /// too for a model-scale target beyond [`MAX_TARGET`]; [`Error::NotFinite`] when an update
+    /// would overflow (huge features). All or nothing: on error neither the class model, its mean nor the
     /// global mean change.
     pub fn observe(&mut self, class: u32, features: &[f64], runtime: f64) -> Result<()> {
         self.check_features(features)?;
@@ -264,6 +295,13 @@ impl RuntimeEstimator {
         } else {
             runtime
         };
+        // Reported as not finite: a target this large would make squares overflow later.
+        if y.abs() > MAX_TARGET {
+            return Err(Error::NotFinite {
+                field: "runtime",
+                value: runtime,
+            });
+        }
         let w = self.cfg.mean_weight;
         let global = self.global.updated(y, w)?;
         match self.classes.get_mut(&class) {
@@ -296,8 +334,8 @@ impl RuntimeEstimator {
         if let Some(m) = self.classes.get(&class) {
             if m.rls.samples() >= self.cfg.min_samples {
                 match m.rls.predict(features) {
-                    Ok(p) => return Ok(Some(p)),
-                    Err(Error::Singular { .. } | Error::TooFewValues { .. }) => {}
+                    Ok(p) if p.dof >= MIN_REGRESSION_DOF => return Ok(Some(p)),
+                    Ok(_) | Err(Error::Singular { .. } | Error::TooFewValues { .. }) => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -391,7 +429,9 @@ impl RuntimeEstimator {
     ///
     /// # Errors
     /// Those of [`predict`](Self::predict); [`Error::NotFinite`]/[`Error::InvalidConfig`] for a
-    /// `p` outside `(0, 1)`; [`Error::NotFinite`] when the quantile is not representable.
+    /// `p` outside `(0, 1)`; [`Error::NotFinite`] (`quantile`) when the quantile is not
+    /// representable: a high `p` with few degrees of freedom (a class mean of 2 samples has
+    /// one: a Cauchy tail) and a log target easily exceeds `f64::MAX`.
     pub fn quantile(&self, class: u32, features: &[f64], p: f64) -> Result<Option<f64>> {
         let Some(raw) = self.predict_raw(class, features)? else {
             return Ok(None);
@@ -429,12 +469,16 @@ impl RuntimeEstimator {
     /// Checks an estimator that did not come from [`RuntimeEstimator::new`] and `observe` (for
     /// example deserialised from an untrusted snapshot): the config, every class's regression
     /// ([`Rls::validate`], same config as the estimator's, as many samples as its mean), and
-    /// finite means and variances.
+    /// finite means and variances, within twice the bounds that [`observe`](Self::observe)
+    /// keeps (module docs: `|mean| <= 2 MAX_TARGET`, `var <= 8 MAX_TARGET^2`, room for
+    /// rounding), and regression residual sums of squares at most `2^64 MAX_TARGET^2`, so that
+    /// no later update of a restored estimator overflows in the EW means or the RSS.
     ///
     /// # Errors
     /// Those of [`EstimatorConfig::validate`] and [`Rls::validate`]; [`Error::InvalidConfig`]
-    /// for a class whose model disagrees with the estimator; [`Error::NotFinite`] or
-    /// [`Error::Negative`] for a bad mean or variance.
+    /// for a class whose model disagrees with the estimator, or a mean, variance or RSS
+    /// beyond those bounds; [`Error::NotFinite`] or [`Error::Negative`] for a bad mean or
+    /// variance.
     pub fn validate(&self) -> Result<()> {
         self.cfg.validate()?;
         self.global.validate()?;
@@ -442,6 +486,12 @@ impl RuntimeEstimator {
         for m in self.classes.values() {
             m.rls.validate()?;
             m.ew.validate()?;
+            if m.rls.residual_sum_of_squares() > RSS_BOUND {
+                return Err(Error::InvalidConfig {
+                    field: "classes.rls.rss",
+                    reason: "a residual sum of squares beyond what bounded targets can produce",
+                });
+            }
             if *m.rls.config() != self.cfg.rls {
                 return Err(Error::InvalidConfig {
                     field: "classes.rls",

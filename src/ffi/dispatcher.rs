@@ -1036,6 +1036,30 @@ pub unsafe extern "C" fn agentsched_dispatcher_set_estimation(
     })
 }
 
+/// Changes whether completions teach the runtime model (`learn`) and the backfill quantile
+/// (`backfill_quantile` in [0.5, 1) when `has_backfill_quantile`, else the point estimate),
+/// keeping the learned model: `agentsched_dispatcher_set_estimation` would start a fresh one.
+/// Live tasks keep their guards until `agentsched_dispatcher_refresh_estimates`.
+///
+/// Statuses: OK, NULL_POINTER, INVALID_CONFIG (estimation is off, or a quantile outside
+/// [0.5, 1)), INVALID_NUMBER (a NaN or infinite quantile), POISONED, PANIC. Nothing changes on
+/// error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_dispatcher_set_estimation_policy(
+    h: *mut agentsched_dispatcher,
+    learn: bool,
+    has_backfill_quantile: bool,
+    backfill_quantile: f64,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        let r = h
+            .d
+            .set_estimation_policy(learn, has_backfill_quantile.then_some(backfill_quantile));
+        h.done(r)
+    })
+}
+
 /// Submits a task of runtime class `class` with `features_len` features (read during the call
 /// only; NULL allowed when `features_len` is 0). With estimation enabled, the task is
 /// scheduled by the class's predicted runtime and teaches the model when it completes.

@@ -1,7 +1,7 @@
 //! Explanations read back as structured data.
 
 use super::dispatcher::{agentsched_dispatcher, agentsched_task_spec, handle, task_from_c};
-use super::{agentsched_status, ffi_boundary, free_boxed, non_null, write_items, write_str};
+use super::{agentsched_status, ffi_boundary, free_boxed, non_null, slice, write_items, write_str};
 use crate::TaskId;
 use crate::online::Explanation;
 use crate::pool::Mismatch;
@@ -121,7 +121,8 @@ pub unsafe extern "C" fn agentsched_explain(
 }
 
 /// Where a task would go now and why, without changing anything. On OK `*out` receives an
-/// explanation to free with `agentsched_explanation_free`.
+/// explanation to free with `agentsched_explanation_free`. For a task to be submitted with a
+/// runtime class, use `agentsched_dry_run_classed`: this one answers for an unclassed task.
 ///
 /// Statuses: OK, NULL_POINTER, INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_NUMBER,
 /// POISONED, PANIC.
@@ -141,6 +142,51 @@ pub unsafe extern "C" fn agentsched_dry_run(
             Err(st) => return st,
         };
         match h.d.dry_run(&spec) {
+            Ok(e) => {
+                wrap(e, out);
+                agentsched_status::Ok
+            }
+            Err(e) => h.fail(e),
+        }
+    })
+}
+
+/// Where a task of runtime class `class` with `features_len` features would go now and why,
+/// without changing anything: the dry run of what `agentsched_task_submit_classed` with the
+/// same arguments then `agentsched_dispatch` would do (with estimation on, the backfill check
+/// uses the class's predicted runtime, as the real dispatch will). `spec` and `features` are
+/// read during the call only; `features` may be NULL when `features_len` is 0. On OK `*out`
+/// receives an explanation to free with `agentsched_explanation_free`; nothing is written on
+/// error. Thread-safety: as every call on the handle.
+///
+/// Statuses: OK, NULL_POINTER (handle, spec, out, or features with a non-zero length),
+/// INVALID_ARGUMENT, DIMENSION_MISMATCH (features not of the model's length, estimation on),
+/// INVALID_NUMBER (a NaN or infinite feature, whether estimation is on or off), POISONED, PANIC.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn agentsched_dry_run_classed(
+    h: *mut agentsched_dispatcher,
+    spec: *const agentsched_task_spec,
+    class: u32,
+    features: *const f64,
+    features_len: usize,
+    out: *mut *mut agentsched_explanation,
+) -> agentsched_status {
+    ffi_boundary!(poison h, {
+        let h = handle!(h);
+        non_null!(spec, out);
+        // SAFETY: non-null (contract).
+        let spec = match unsafe { task_from_c(&*spec) } {
+            Ok(s) => s,
+            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
+            Err(st) => return st,
+        };
+        // SAFETY: valid for `features_len` values when non-null (contract).
+        let features = match unsafe { slice(features, features_len) } {
+            Ok(f) => f.to_vec(),
+            Err(agentsched_status::InvalidArgument) => return h.invalid("features: length too large"),
+            Err(st) => return st,
+        };
+        match h.d.dry_run(&spec.runtime_class(class, features)) {
             Ok(e) => {
                 wrap(e, out);
                 agentsched_status::Ok

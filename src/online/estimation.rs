@@ -66,6 +66,11 @@ impl EstimationConfig {
     }
 }
 
+/// The [`RuntimeEstimate::guard`] of a task whose backfill quantile is not representable
+/// (`f64::MAX`, so that snapshots stay finite): no reservation's shadow time is ever late
+/// enough for it.
+pub const UNBOUNDED_GUARD: f64 = f64::MAX;
+
 /// The runtime the dispatcher works with for a task, fixed when it was submitted (or last
 /// refreshed by [`Dispatcher::refresh_estimates`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -74,7 +79,9 @@ pub struct RuntimeEstimate {
     /// it.
     pub duration: f64,
     /// What backfill checks against a reservation's shadow time: the configured quantile of
-    /// the prediction (never below `duration`), or `duration`.
+    /// the prediction (never below `duration`), or `duration`; [`UNBOUNDED_GUARD`] when that
+    /// quantile is beyond `f64::MAX`, and then the task is never backfilled onto a reserved
+    /// agent.
     pub guard: f64,
     /// Where the estimate came from; `None` is the task's declared duration.
     pub source: Option<Source>,
@@ -148,7 +155,8 @@ impl Dispatcher {
     /// Enables (with a fresh model), replaces, or (with `None`) disables runtime estimation.
     ///
     /// Live tasks keep the estimates they have until [`Dispatcher::refresh_estimates`]; a
-    /// replaced model starts with no observations.
+    /// replaced model starts with no observations (to change only `learn` or
+    /// `backfill_quantile` and keep the model, use [`Dispatcher::set_estimation_policy`]).
     ///
     /// # Errors
     /// [`EstimationConfig::validate`]'s errors; nothing changes on error.
@@ -162,6 +170,55 @@ impl Dispatcher {
         };
         self.config.estimation = estimation;
         self.estimator = estimator;
+        Ok(())
+    }
+
+    /// Changes whether completions teach the model and the backfill quantile, keeping the
+    /// learned model (unlike [`Dispatcher::set_estimation`], which starts a fresh one).
+    ///
+    /// Live tasks keep the guards they have until [`Dispatcher::refresh_estimates`].
+    ///
+    /// # Arguments
+    /// `learn`: as [`EstimationConfig::learn`]; `backfill_quantile`: as
+    /// [`EstimationConfig::backfill_quantile`], in `[0.5, 1)` or `None`.
+    ///
+    /// # Complexity
+    /// O(1).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] (`estimation`) when estimation is off;
+    /// [`EstimationConfig::validate`]'s errors for the quantile. Nothing changes on error.
+    ///
+    /// # Example
+    /// ```
+    /// use agentsched::online::{Dispatcher, DispatcherConfig, EstimationConfig};
+    /// use agentsched::resources::Schema;
+    /// let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), DispatcherConfig::default())
+    ///     .unwrap();
+    /// assert!(d.set_estimation_policy(false, None).is_err()); // estimation is off
+    /// d.set_estimation(Some(EstimationConfig::new(1))).unwrap();
+    /// d.set_estimation_policy(false, Some(0.9)).unwrap();
+    /// let e = d.config().estimation.as_ref().unwrap();
+    /// assert_eq!((e.learn, e.backfill_quantile), (false, Some(0.9)));
+    /// ```
+    pub fn set_estimation_policy(
+        &mut self,
+        learn: bool,
+        backfill_quantile: Option<f64>,
+    ) -> Result<()> {
+        let Some(cfg) = &self.config.estimation else {
+            return Err(Error::InvalidConfig {
+                field: "estimation",
+                reason: "estimation is off: enable it with set_estimation",
+            });
+        };
+        let next = EstimationConfig {
+            learn,
+            backfill_quantile,
+            ..cfg.clone()
+        };
+        next.validate()?;
+        self.config.estimation = Some(next);
         Ok(())
     }
 
@@ -187,19 +244,23 @@ impl Dispatcher {
         if p.source == Source::GlobalMean {
             return Ok(RuntimeEstimate::declared(declared));
         }
-        let guard = match cfg.backfill_quantile {
-            // The estimator's quantile is exact on the runtime scale, log target included.
-            Some(q) => match est.quantile(class, features, q) {
-                Ok(Some(g)) => g,
-                _ => return Ok(RuntimeEstimate::declared(declared)),
-            },
-            None => p.mean,
-        };
         let duration = p.mean.max(0.0);
-        let guard = guard.max(duration);
-        if !(duration.is_finite() && guard.is_finite()) {
+        if !duration.is_finite() {
             return Ok(RuntimeEstimate::declared(declared));
         }
+        let guard = match cfg.backfill_quantile {
+            // The estimator's quantile is exact on the runtime scale, log target included. One
+            // beyond f64::MAX (few degrees of freedom, a high quantile, a log target) fails
+            // closed: the point estimate still orders the queue, but the task is never
+            // backfilled onto a reserved agent (falling back to the declared duration would
+            // let a task predicted to run for hours jump a reservation because it claimed 1 s).
+            Some(q) => match est.quantile(class, features, q) {
+                Ok(Some(g)) if g.is_finite() => g,
+                _ => UNBOUNDED_GUARD,
+            },
+            None => duration,
+        };
+        let guard = guard.max(duration);
         Ok(RuntimeEstimate {
             duration,
             guard,

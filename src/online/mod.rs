@@ -34,7 +34,7 @@ mod explain;
 mod snapshot;
 mod task;
 
-pub use estimation::{EstimationConfig, RuntimeEstimate};
+pub use estimation::{EstimationConfig, RuntimeEstimate, UNBOUNDED_GUARD};
 pub use explain::{Explanation, GangProgress, ReasonCount, Shortfall};
 pub use snapshot::{AgentSnapshot, FinishedTask, Snapshot, TaskSnapshot};
 pub use task::{Assignment, Gang, Requeue, TaskSpec, TaskState};
@@ -524,6 +524,14 @@ impl Dispatcher {
             .schema()
             .check_len("task.demand", spec.demand.len())?;
         let duration = check_non_negative("task.duration", spec.duration)?;
+        // Checked even with estimation off: the task may be learned from later, and a
+        // non-finite value would not survive a snapshot (JSON has no NaN).
+        if let Some(&value) = spec.features.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NotFinite {
+                field: "task.features",
+                value,
+            });
+        }
         Ok((ResourceVec::from_slice(&spec.demand), duration))
     }
 
@@ -532,8 +540,11 @@ impl Dispatcher {
     /// # Errors
     /// [`Error::DuplicateTask`] (an id is never reused, even after the task finished, until
     /// [`Dispatcher::forget_finished`]); [`Error::DimensionMismatch`]; [`Error::NotFinite`] or
-    /// [`Error::Negative`] for the duration; [`Error::GangSize`]/[`Error::GangFull`]/
-    /// [`Error::InvalidConfig`] for gang membership; [`Error::NeverFits`] when no agent in the
+    /// [`Error::Negative`] for the duration; [`Error::NotFinite`] (`task.features`) for a NaN
+    /// or infinite feature, with estimation on or off, and with estimation on
+    /// [`Error::DimensionMismatch`] (`task.features`) for a classed task whose feature count
+    /// is not the model's; [`Error::GangSize`]/[`Error::GangFull`]/[`Error::InvalidConfig`]
+    /// for gang membership; [`Error::NeverFits`] when no agent in the
     /// pool could ever hold it (with `reject_never_fit`); [`Error::Overflow`] (`next_seq`) when
     /// the submission counter, as restored from a snapshot, is exhausted. Nothing changes on
     /// error.
@@ -827,10 +838,15 @@ impl Dispatcher {
         best.first().copied()
     }
 
+    /// Whether a task of runtime `duration` (a guard) started now on `agent` ends by `shadow`.
+    /// An [`UNBOUNDED_GUARD`] never does, and neither does an end that overflows (a huge
+    /// duration on a slow agent), whatever the shadow time.
     fn ends_before(&self, agent: AgentId, duration: f64, shadow: f64) -> bool {
-        self.pool
-            .speed(agent)
-            .is_some_and(|sp| self.now + duration / sp <= shadow)
+        duration < UNBOUNDED_GUARD
+            && self.pool.speed(agent).is_some_and(|sp| {
+                let end = self.now + duration / sp;
+                end.is_finite() && end <= shadow
+            })
     }
 
     /// Places what can be placed now, in queue order, and returns the decisions.
@@ -1086,7 +1102,8 @@ impl Dispatcher {
     /// changing anything. The spec's id need not be new.
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`], [`Error::NotFinite`], [`Error::Negative`].
+    /// [`Error::DimensionMismatch`], [`Error::NotFinite`], [`Error::Negative`], as
+    /// [`Dispatcher::submit`] checks the spec.
     pub fn dry_run(&self, spec: &TaskSpec) -> Result<Explanation> {
         let (demand, duration) = self.check_spec(spec)?;
         let estimate = self.estimate_spec(spec, duration)?;

@@ -281,9 +281,129 @@ static void hostile(void) {
   agentsched_dispatcher_free(d);
 }
 
+/* The dry run of a classed task answers with the class's predicted runtime, as the real
+ * dispatch does: class 7 runs 2 s, a reservation's shadow is at t = 10, and a task declaring
+ * 100 s backfills. (Regression: the C dry run could not name a class, so it used the declared
+ * 100 s and said "reserved" for a task that the following dispatch then placed.) */
+static void dry_run_classed_agrees_with_dispatch(void) {
+  agentsched_dispatcher *d = make(0);
+  agentsched_estimation_config e;
+  agentsched_explanation *x = NULL, *sentinel = (agentsched_explanation *)0x1;
+  agentsched_explanation_summary s;
+  agentsched_assignment a[2];
+  uint64_t one = 1, four = 4, six = 6, ten = 10;
+  double f[2] = {1.0, 1.0}, nanf[2] = {1.0, NAN}, inff[2] = {INFINITY, 1.0};
+  size_t n = 0, got = 0, len = 0;
+  uint8_t *before;
+  uint32_t k;
+  agentsched_task_spec t52 = task(52, &four, 100.0), t;
+
+  join(d, 1, 10, 1.0);
+  EXPECT(agentsched_estimation_config_default(2, &e), OK);
+  EXPECT(agentsched_dispatcher_set_estimation(d, &e), OK);
+  for (k = 0; k < 5; k++) {
+    t = task(k, &one, 100.0);
+    EXPECT(agentsched_task_submit_classed(d, &t, 7, f, 2), OK);
+    EXPECT(agentsched_dispatch(d, &n), OK);
+    CHECK(n == 1);
+    EXPECT(agentsched_task_complete_measured(d, k, 2.0), OK);
+  }
+  t = task(50, &six, 10.0);
+  EXPECT(agentsched_task_submit(d, &t), OK);
+  EXPECT(agentsched_dispatch(d, &n), OK);
+  CHECK(n == 1);
+  t = task(51, &ten, 1.0);
+  t.priority = 5;
+  EXPECT(agentsched_task_submit(d, &t), OK);
+  EXPECT(agentsched_dispatch(d, &n), OK);
+  CHECK(n == 0);
+
+  /* Unclassed, the declared 100 s does not end before the shadow: reserved. */
+  EXPECT(agentsched_dry_run(d, &t52, &x), OK);
+  EXPECT(agentsched_explanation_get_summary(x, &s), OK);
+  CHECK(s.feasible == 0);
+  agentsched_explanation_free(x);
+  x = NULL;
+  /* Classed, the predicted 2 s does. */
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, &x), OK);
+  EXPECT(agentsched_explanation_get_summary(x, &s), OK);
+  CHECK(s.feasible == 1 && s.has_best && s.best_agent == 1);
+  agentsched_explanation_free(x);
+
+  /* Hostile calls: nothing written, nothing changed. */
+  before = snap(d, &len);
+  x = sentinel;
+  EXPECT(agentsched_dry_run_classed(NULL, &t52, 7, f, 2, &x), NULLP);
+  EXPECT(agentsched_dry_run_classed(d, NULL, 7, f, 2, &x), NULLP);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, NULL), NULLP);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, NULL, 2, &x), NULLP);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 1, &x), DIMS_BAD);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, NULL, 0, &x), DIMS_BAD);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, nanf, 2, &x), INVNUM);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, inff, 2, &x), INVNUM);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, SIZE_MAX, &x), INVAL);
+  t52.sensitivity = 77;
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, &x), INVAL);
+  t52.sensitivity = AGENTSCHED_SENSITIVITY_PUBLIC;
+  t52.duration = NAN;
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, &x), INVNUM);
+  t52.duration = 100.0;
+  CHECK(x == sentinel);
+  CHECK(same_state(d, before, len));
+
+  /* Changing the policy keeps the model: the classed dry run still sees the 2 s class. A
+   * refused policy changes nothing. */
+  EXPECT(agentsched_dispatcher_set_estimation_policy(NULL, true, false, 0.0), NULLP);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, true, 0.2), AGENTSCHED_STATUS_INVALID_CONFIG);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, true, NAN), INVNUM);
+  CHECK(same_state(d, before, len));
+  free(before);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, false, false, 0.0), OK);
+  EXPECT(agentsched_dry_run_classed(d, &t52, 7, f, 2, &x), OK);
+  EXPECT(agentsched_explanation_get_summary(x, &s), OK);
+  CHECK(s.feasible == 1);
+  agentsched_explanation_free(x);
+
+  /* The real cycle agrees with the classed dry run: task 52 is backfilled onto agent 1. */
+  EXPECT(agentsched_task_submit_classed(d, &t52, 7, f, 2), OK);
+  EXPECT(agentsched_dispatch(d, &n), OK);
+  CHECK(n == 1);
+  EXPECT(agentsched_dispatcher_assignments(d, a, 2, &got), OK);
+  CHECK(got == 1 && a[0].task == 52 && a[0].agent == 1 && a[0].backfilled);
+  agentsched_dispatcher_free(d);
+}
+
+/* With estimation off, features are not read, but a NaN or infinite one is still refused: a
+ * snapshot could not carry it. (Regression: it was accepted and the snapshot then failed to
+ * restore.) */
+static void non_finite_features_refused_with_estimation_off(void) {
+  agentsched_dispatcher *d = make(0);
+  agentsched_explanation *x = (agentsched_explanation *)0x1;
+  uint64_t one = 1;
+  double nanf[1] = {NAN}, inff[3] = {1.0, 2.0, -INFINITY}, f3[3] = {1.0, 2.0, 3.0};
+  size_t len = 0;
+  uint8_t *before;
+  agentsched_task_spec t = task(1, &one, 1.0);
+
+  join(d, 1, 1, 1.0);
+  before = snap(d, &len);
+  EXPECT(agentsched_task_submit_classed(d, &t, 3, nanf, 1), INVNUM);
+  EXPECT(agentsched_task_submit_classed(d, &t, 3, inff, 3), INVNUM);
+  EXPECT(agentsched_dry_run_classed(d, &t, 3, nanf, 1, &x), INVNUM);
+  CHECK(x == (agentsched_explanation *)0x1);
+  EXPECT(agentsched_dispatcher_set_estimation_policy(d, true, false, 0.0), AGENTSCHED_STATUS_INVALID_CONFIG);
+  CHECK(same_state(d, before, len));
+  free(before);
+  /* Any length is fine while estimation is off. */
+  EXPECT(agentsched_task_submit_classed(d, &t, 3, f3, 3), OK);
+  agentsched_dispatcher_free(d);
+}
+
 int main(void) {
   learning_matches_least_squares();
   sjf_follows_the_model();
   hostile();
+  dry_run_classed_agrees_with_dispatch();
+  non_finite_features_refused_with_estimation_off();
   return CHECK_SUMMARY("dispatch_estimate_test");
 }

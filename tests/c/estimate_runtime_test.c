@@ -135,6 +135,29 @@ static void line_oracle(void) {
       EXPECT(agentsched_prediction_quantile(NULL, 0.5, &qq), NULLP);
       EXPECT(agentsched_prediction_quantile(&p, 0.5, NULL), NULLP);
       CHECK(qq == 42.0);
+      /* A prediction that is not a distribution, or whose quantile overflows: refused.
+       * (Regression: dof = -INFINITY was taken for a normal, and mean = std_error = 1e308
+       * returned OK with +inf.) */
+      s = p;
+      s.dof = -INFINITY;
+      EXPECT(agentsched_prediction_quantile(&s, 0.9, &qq), INVNUM);
+      s.dof = 0.0;
+      EXPECT(agentsched_prediction_quantile(&s, 0.9, &qq), INVNUM);
+      s.dof = -1.0;
+      EXPECT(agentsched_prediction_quantile(&s, 0.9, &qq), INVNUM);
+      s.dof = NAN;
+      EXPECT(agentsched_prediction_quantile(&s, 0.9, &qq), INVNUM);
+      s.dof = INFINITY;
+      s.mean = 1e308;
+      s.std_error = 1e308;
+      EXPECT(agentsched_prediction_quantile(&s, 0.9, &qq), INVNUM);
+      CHECK(qq == 42.0);
+      /* +INFINITY degrees of freedom is a normal: z_{0.975} = 1.959964 (tables). */
+      s.mean = 1.0;
+      s.std_error = 2.0;
+      EXPECT(agentsched_prediction_quantile(&s, 0.975, &qq), OK);
+      CHECK(fabs(qq - (1.0 + 2.0 * 1.959964)) < 1e-5);
+      qq = 42.0;
     }
   }
   agentsched_rls_free(r);
@@ -218,7 +241,8 @@ static void estimator_ladder(void) {
   {
     agentsched_runtime_prediction s;
     double nan2[2] = {NAN, 1.0}, big[2] = {1.0, 1.0};
-    char msg[256];
+    /* Room for a message quoting a huge runtime in full (1e300 prints with 301 digits). */
+    char msg[512];
     size_t mlen = 0;
     memset(&s, SENTINEL, sizeof s);
     EXPECT(agentsched_runtime_estimator_observe(NULL, 1, x, 2, 1.0), NULLP);

@@ -92,6 +92,7 @@ static void (*const EXPORTS[])() = {
     reinterpret_cast<void (*)()>(&agentsched_dispatcher_restore),
     reinterpret_cast<void (*)()>(&agentsched_explain),
     reinterpret_cast<void (*)()>(&agentsched_dry_run),
+    reinterpret_cast<void (*)()>(&agentsched_dry_run_classed),
     reinterpret_cast<void (*)()>(&agentsched_explanation_free),
     reinterpret_cast<void (*)()>(&agentsched_explanation_get_summary),
     reinterpret_cast<void (*)()>(&agentsched_explanation_reasons),

@@ -188,12 +188,14 @@ pub unsafe extern "C" fn agentsched_runtime_estimator_last_error(
 }
 
 /// Learns that a task of `class` with `features` (`n_features` values, read during the call
-/// only) ran for `runtime` (finite, >= 0). All or nothing: on failure the estimator is unchanged.
+/// only) ran for `runtime` (finite, >= 0, and at most 1e140 without `log_target`: larger
+/// targets could make the model's sums of squares overflow later). All or nothing: on failure
+/// the estimator is unchanged.
 ///
 /// Statuses: OK, NULL_POINTER, INVALID_ARGUMENT (a length too large for memory),
 /// DIMENSION_MISMATCH (`n_features` differs from the estimator's), INVALID_NUMBER (a NaN or
-/// infinite feature, a negative or non-finite runtime, or values so large the update would
-/// overflow), POISONED, PANIC.
+/// infinite feature, a negative or non-finite runtime, a runtime beyond 1e140 without
+/// `log_target`, or features so large the update would overflow), POISONED, PANIC.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_runtime_estimator_observe(
     h: *mut agentsched_runtime_estimator,
@@ -288,8 +290,10 @@ pub unsafe extern "C" fn agentsched_runtime_estimator_samples(
 /// delta-method approximation around the median; the exact (asymmetric) bounds are the `lo`
 /// and `hi` that `agentsched_runtime_estimator_predict` computes at its `level`.
 ///
-/// Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p` or a non-finite or invalid prediction),
-/// INVALID_CONFIG (`p` outside (0, 1), or a prediction without a value), PANIC. Thread-safe.
+/// Statuses: OK, NULL_POINTER, INVALID_NUMBER (NaN `p`; a non-finite `mean` or `std_error`, a
+/// negative `std_error`, a `dof` that is not > 0 (+INFINITY is allowed: a normal); or a
+/// quantile that is not finite), INVALID_CONFIG (`p` outside (0, 1), or a prediction without a
+/// value), PANIC. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn agentsched_prediction_quantile(
     prediction: *const agentsched_runtime_prediction,
@@ -303,7 +307,14 @@ pub unsafe extern "C" fn agentsched_prediction_quantile(
         if !c.has_value {
             return agentsched_status::InvalidConfig;
         }
-        if !c.mean.is_finite() || !c.std_error.is_finite() || c.std_error < 0.0 || c.dof.is_nan() {
+        // `dof` is positive or +INFINITY (a normal); NaN, 0 and -INFINITY are refused. Checked
+        // here because `Prediction::factor` takes any infinite dof for a normal.
+        if !c.mean.is_finite()
+            || !c.std_error.is_finite()
+            || c.std_error < 0.0
+            || c.dof.is_nan()
+            || c.dof <= 0.0
+        {
             return agentsched_status::InvalidNumber;
         }
         let pr = Prediction {
@@ -313,6 +324,8 @@ pub unsafe extern "C" fn agentsched_prediction_quantile(
             source: Source::Regression,
         };
         match pr.quantile(p) {
+            // Huge means and spreads (or a t tail with a tiny dof) overflow.
+            Ok(q) if !q.is_finite() => agentsched_status::InvalidNumber,
             Ok(q) => {
                 // SAFETY: checked non-null, writable (contract).
                 unsafe { *out = q };
