@@ -55,7 +55,7 @@ pub enum Error {
         dimension: usize,
     },
     /// A number that must be finite is NaN or infinite.
-    #[error("{field} must be finite, got {value}")]
+    #[error("{field} must be finite, got {value:?}")]
     NotFinite {
         /// The offending field.
         field: &'static str,
@@ -63,7 +63,7 @@ pub enum Error {
         value: f64,
     },
     /// A number that must be non-negative is negative.
-    #[error("{field} must be non-negative, got {value}")]
+    #[error("{field} must be non-negative, got {value:?}")]
     Negative {
         /// The offending field.
         field: &'static str,
@@ -71,12 +71,23 @@ pub enum Error {
         value: f64,
     },
     /// A number that must be strictly positive is zero.
-    #[error("{field} must be positive, got {value}")]
+    #[error("{field} must be positive, got {value:?}")]
     NotPositive {
         /// The offending field.
         field: &'static str,
         /// The value given.
         value: f64,
+    },
+    /// A finite number beyond the magnitude a model can take without its sums of squares
+    /// overflowing later (for example a runtime above `estimate::runtime::MAX_TARGET`).
+    #[error("{field} must be at most {max:?} in magnitude, got {value:?}")]
+    TooLarge {
+        /// The offending field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The largest magnitude accepted.
+        max: f64,
     },
     /// A configuration value is out of its allowed range.
     #[error("invalid configuration `{field}`: {reason}")]
@@ -227,7 +238,7 @@ pub enum Error {
         reason: String,
     },
     /// A cost of an agent (per unit of a resource, or fixed) is NaN, infinite or negative.
-    #[error("agent {agent}: `{field}` must be finite and non-negative, got {value}")]
+    #[error("agent {agent}: `{field}` must be finite and non-negative, got {value:?}")]
     InvalidCost {
         /// The agent.
         agent: AgentId,
@@ -279,3 +290,38 @@ pub enum Error {
 
 /// `Result` with the crate's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn numbers_in_messages_stay_short() {
+        // `Display` of 1e300 writes all 301 digits, which overflowed hosts' message buffers;
+        // the messages use the shortest round-trip form instead.
+        let e = Error::NotFinite {
+            field: "runtime",
+            value: 1e300,
+        };
+        assert_eq!(e.to_string(), "runtime must be finite, got 1e300");
+        let e = Error::Negative {
+            field: "cost",
+            value: -2.5,
+        };
+        assert_eq!(e.to_string(), "cost must be non-negative, got -2.5");
+        let e = Error::NotPositive {
+            field: "dof",
+            value: f64::NEG_INFINITY,
+        };
+        assert_eq!(e.to_string(), "dof must be positive, got -inf");
+        let e = Error::TooLarge {
+            field: "runtime",
+            value: 1e300,
+            max: 1e140,
+        };
+        assert_eq!(
+            e.to_string(),
+            "runtime must be at most 1e140 in magnitude, got 1e300"
+        );
+    }
+}

@@ -322,7 +322,7 @@ fn huge_values_are_rejected_and_change_nothing() {
     let before = serde_json::to_string(&est).unwrap();
     assert!(matches!(
         est.observe(1, &[1.0, 1.0], 1e300),
-        Err(Error::NotFinite { .. })
+        Err(Error::TooLarge { .. })
     ));
     assert_eq!(serde_json::to_string(&est).unwrap(), before);
     // A huge feature may be absorbed (then the estimator stays valid) or refused (then nothing
@@ -794,8 +794,9 @@ fn targets_beyond_the_bound_are_refused_and_extremes_keep_learning() {
         assert!(
             matches!(
                 err,
-                Error::NotFinite {
+                Error::TooLarge {
                     field: "runtime",
+                    max: MAX_TARGET,
                     ..
                 }
             ),

@@ -31,7 +31,7 @@
 //! # Bounded targets
 //! A model-scale target (the runtime, or its logarithm with `log_target`) must satisfy
 //! `|y| <= MAX_TARGET` (`1e140`); [`RuntimeEstimator::observe`] refuses a larger runtime with
-//! [`Error::NotFinite`] (`runtime`) before anything changes. The bound keeps every later update
+//! [`Error::TooLarge`] (`runtime`) before anything changes. The bound keeps every later update
 //! finite, whatever came before: an EW mean is a convex combination of targets, so `|m| <= B`
 //! (`B = MAX_TARGET`), and `v <= 4 B^2` by induction (`(1 - a)(4 B^2 + a 4 B^2) <= 4 B^2`); a
 //! regression's rotations preserve the norm of the target column, so its residual sum of
@@ -272,10 +272,10 @@ impl RuntimeEstimator {
     ///
     /// # Errors
     /// [`Error::DimensionMismatch`] or [`Error::NotFinite`] for the features;
-    /// [`Error::NotFinite`]/[`Error::Negative`] for the runtime, [`Error::NotFinite`] (`runtime`)
-    /// too for a model-scale target beyond [`MAX_TARGET`]; [`Error::NotFinite`] when an update
-    /// would overflow (huge features). All or nothing: on error neither the class model, its mean nor the
-    /// global mean change.
+    /// [`Error::NotFinite`]/[`Error::Negative`] for the runtime, [`Error::TooLarge`] for a
+    /// model-scale target beyond [`MAX_TARGET`]; [`Error::NotFinite`] when an update would
+    /// overflow (huge features). All or nothing: on error neither the class model, its mean nor
+    /// the global mean change.
     pub fn observe(&mut self, class: u32, features: &[f64], runtime: f64) -> Result<()> {
         self.check_features(features)?;
         if !runtime.is_finite() {
@@ -295,11 +295,12 @@ impl RuntimeEstimator {
         } else {
             runtime
         };
-        // Reported as not finite: a target this large would make squares overflow later.
+        // A target this large would make the squares of later updates overflow.
         if y.abs() > MAX_TARGET {
-            return Err(Error::NotFinite {
+            return Err(Error::TooLarge {
                 field: "runtime",
                 value: runtime,
+                max: MAX_TARGET,
             });
         }
         let w = self.cfg.mean_weight;

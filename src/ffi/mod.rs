@@ -192,9 +192,10 @@ impl From<&Error> for agentsched_status {
             | Error::InvalidDimension { .. } => S::InvalidSchema,
             Error::DimensionMismatch { .. } => S::DimensionMismatch,
             Error::Overflow { .. } | Error::Underflow { .. } => S::Overflow,
-            Error::NotFinite { .. } | Error::Negative { .. } | Error::NotPositive { .. } => {
-                S::InvalidNumber
-            }
+            Error::NotFinite { .. }
+            | Error::Negative { .. }
+            | Error::NotPositive { .. }
+            | Error::TooLarge { .. } => S::InvalidNumber,
             Error::InvalidConfig { .. } => S::InvalidConfig,
             Error::UnknownTask(_) => S::UnknownTask,
             Error::DuplicateTask(_) => S::DuplicateTask,
