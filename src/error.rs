@@ -169,7 +169,7 @@ pub enum Error {
         explanation: Box<Explanation>,
     },
     /// Time given to the dispatcher went backwards.
-    #[error("time went backwards: now is {now}, got {got}")]
+    #[error("time went backwards: now is {now:?}, got {got:?}")]
     TimeWentBackwards {
         /// The dispatcher's clock.
         now: f64,

@@ -1232,6 +1232,31 @@ fn rounded_bursts_cover_the_quantile() {
     let f = Forecast::from_normal(vec![88.000_000_000_000_01], vec![0.0], 0.9).unwrap();
     let plan = burst_for(&f, 0.0, 0.9, Guarantee::PerStep, Some(1.1)).unwrap();
     assert!(plan.per_step[0] >= plan.quantile_used[0]);
+    // Units below the spacing of doubles (raw / u above 2^53, where k + 1 == k), and a
+    // private capacity whose sum with the burst rounds down (found by review).
+    for (q, private, unit) in [
+        (66_551_697.707_358_36, 1_061_175.581_098_502_3, 1e-9),
+        (9_007_199_254_740_994.0, 1.0, 1.0),
+        (1.0 + f64::EPSILON, f64::EPSILON / 2.0, 1e-16),
+    ] {
+        let f = Forecast::from_normal(vec![q], vec![0.0], 0.9).unwrap();
+        let plan = burst_for(&f, private, 0.9, Guarantee::PerStep, Some(unit)).unwrap();
+        assert!(
+            private + plan.per_step[0] >= plan.quantile_used[0],
+            "q {q} private {private} unit {unit}: burst {}",
+            plan.per_step[0]
+        );
+        let plain = burst_for(&f, private, 0.9, Guarantee::PerStep, None).unwrap();
+        assert!(private + plain.per_step[0] >= plain.quantile_used[0]);
+    }
+    let mut rng = Rng(6);
+    for _ in 0..20_000 {
+        let q = 1e9 * rng.normal().abs();
+        let private = 1e7 * rng.normal().abs();
+        let f = Forecast::from_normal(vec![q], vec![0.0], 0.9).unwrap();
+        let plan = burst_for(&f, private, 0.9, Guarantee::PerStep, Some(1e-9)).unwrap();
+        assert!(private + plan.per_step[0] >= plan.quantile_used[0]);
+    }
     // A sweep of means, privates and units: the burst always covers, by less than a unit.
     let mut rng = Rng(5);
     for _ in 0..20_000 {

@@ -584,6 +584,11 @@ fn validate_rejects_corrupted_states() {
             }),
         ),
         (
+            // A finite z no bounded targets can produce: every later residual would overflow.
+            "huge z",
+            Box::new(|v| v["classes"]["0"]["rls"]["z"][0] = Value::from(1e300)),
+        ),
+        (
             "lower triangle",
             Box::new(|v| v["classes"]["0"]["rls"]["r"][2] = 1.0.into()),
         ),
@@ -933,4 +938,30 @@ proptest! {
             Err(e) => prop_assert!(false, "dof {dof:e} p {p:e}: {e}"),
         }
     }
+}
+
+/// A restored estimator that validates keeps learning: the check bounds `rss + |z|^2`, not just
+/// the RSS (a forged `z` of 1e300 with a small RSS used to pass and then refuse every update).
+#[test]
+fn a_validated_estimator_keeps_learning() {
+    let mut est = RuntimeEstimator::new(EstimatorConfig::new(1)).unwrap();
+    for k in 0..5 {
+        est.observe(7, &[1.0], 10.0 + f64::from(k)).unwrap();
+    }
+    let mut v = serde_json::to_value(&est).unwrap();
+    v["classes"]["7"]["rls"]["z"] = serde_json::json!([1e300]);
+    let forged: RuntimeEstimator = serde_json::from_value(v).unwrap();
+    assert!(forged.validate().is_err());
+    // The largest z validate admits still learns: sqrt of the bound, less the RSS.
+    let json = serde_json::to_value(&est).unwrap();
+    let rss = json["classes"]["7"]["rls"]["rss"].as_f64().unwrap();
+    let bound = 18_446_744_073_709_551_616.0 * 1e140 * 1e140;
+    let mut v = json.clone();
+    v["classes"]["7"]["rls"]["z"] = serde_json::json!([((bound - rss) * 0.999).sqrt()]);
+    let mut edge: RuntimeEstimator = serde_json::from_value(v).unwrap();
+    edge.validate().unwrap();
+    for _ in 0..10 {
+        edge.observe(7, &[1.0], 10.0).unwrap();
+    }
+    edge.validate().unwrap();
 }

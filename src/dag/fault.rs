@@ -559,9 +559,9 @@ fn spec_error(dag: &Dag, i: usize, s: &FaultSpec) -> Error {
 
 fn check_time(t: f64) -> std::result::Result<(), String> {
     if !t.is_finite() {
-        Err(format!("must be finite, got {t}"))
+        Err(format!("must be finite, got {t:?}"))
     } else if t < 0.0 {
-        Err(format!("must be non-negative, got {t}"))
+        Err(format!("must be non-negative, got {t:?}"))
     } else {
         Ok(())
     }

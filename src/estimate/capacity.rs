@@ -64,7 +64,8 @@ pub struct CapacityPlan {
 /// [`Error::NotFinite`], [`Error::Negative`] or [`Error::NotPositive`] for bad numbers (a
 /// non-finite mean or `sd`, a NaN bound, a negative `sd`); [`Error::InvalidInstance`]
 /// (`forecast.lower[j]`) for a lower bound above the upper one; [`Error::InvalidConfig`] for a
-/// service level or a `forecast.level` outside `(0, 1)`.
+/// service level or a `forecast.level` outside `(0, 1)` (and, field `unit`, should rounding
+/// fail to cover the quantile within 64 steps, which no finite input is known to cause).
 pub fn burst_for(
     forecast: &Forecast,
     private: f64,
@@ -124,20 +125,28 @@ pub fn burst_for(
     for &q in &quantile_used {
         finite("quantile", q)?;
         let raw = (q - private).max(0.0);
-        // Rounding (of `q - private`, `raw / u` and `k u`) can leave the burst a hair short of
-        // what the quantile needs; the plan must cover it, so such a result takes the next unit
-        // (or the next double).
+        // Rounding (of `q - private`, `raw / u`, `k u` and `private + b`) can leave the burst a
+        // hair short of what the quantile needs; the plan must cover it, so the burst steps up
+        // (by a unit, or by one double where a unit is below the spacing of doubles) until it
+        // does. Each step gains at least an ulp of `b`, so a few steps always suffice; the cap
+        // only bounds the loop.
         let covers = |b: f64| b >= raw && private + b >= q;
-        let b = match unit {
-            Some(u) => {
-                let k = (raw / u).ceil();
-                if covers(k * u) { k * u } else { (k + 1.0) * u }
-            }
-            None if covers(raw) => raw,
-            // The next double up: `raw >= 0` is finite here (`+0.0` goes to the smallest
-            // subnormal, `f64::MAX` to inf, refused below). `f64::next_up` is past the MSRV.
-            None => f64::from_bits(raw.to_bits() + 1),
+        let mut b = match unit {
+            Some(u) => (raw / u).ceil() * u,
+            None => raw,
         };
+        let mut steps = 0;
+        while !covers(b) && b.is_finite() {
+            steps += 1;
+            if steps > 64 {
+                return Err(Error::InvalidConfig {
+                    field: "unit",
+                    reason: "the burst cannot be rounded up to cover the quantile",
+                });
+            }
+            let up = unit.map_or(b, |u| b + u);
+            b = if up > b { up } else { next_up(b) };
+        }
         finite("burst", b)?;
         per_step.push(b);
     }
@@ -148,4 +157,14 @@ pub fn burst_for(
         quantile_used,
         z,
     })
+}
+
+/// The next double above a finite `x >= 0` (`+0.0` and `-0.0` go to the smallest subnormal,
+/// `f64::MAX` to infinity). `f64::next_up` is newer than the crate's MSRV.
+fn next_up(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else {
+        f64::from_bits(x.to_bits() + 1)
+    }
 }

@@ -616,6 +616,13 @@ impl Rls {
         self.rss
     }
 
+    /// `rss + |z|^2`: the weighted sum of squared targets seen (ridge rows have target 0), which
+    /// orthogonal rotations preserve, so it bounds every later residual. `+inf` when it
+    /// overflows.
+    pub(crate) fn target_energy(&self) -> f64 {
+        self.rss + self.z.iter().map(|v| v * v).sum::<f64>()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &RlsConfig {
         &self.cfg

@@ -472,8 +472,9 @@ impl RuntimeEstimator {
     /// ([`Rls::validate`], same config as the estimator's, as many samples as its mean), and
     /// finite means and variances, within twice the bounds that [`observe`](Self::observe)
     /// keeps (module docs: `|mean| <= 2 MAX_TARGET`, `var <= 8 MAX_TARGET^2`, room for
-    /// rounding), and regression residual sums of squares at most `2^64 MAX_TARGET^2`, so that
-    /// no later update of a restored estimator overflows in the EW means or the RSS.
+    /// rounding), and for each regression `rss + |z|^2` (the weighted sum of squared targets,
+    /// which rotations preserve) at most `2^64 MAX_TARGET^2`, so that no later update of a
+    /// restored estimator overflows in the EW means, a residual or the RSS.
     ///
     /// # Errors
     /// Those of [`EstimatorConfig::validate`] and [`Rls::validate`]; [`Error::InvalidConfig`]
@@ -487,10 +488,13 @@ impl RuntimeEstimator {
         for m in self.classes.values() {
             m.rls.validate()?;
             m.ew.validate()?;
-            if m.rls.residual_sum_of_squares() > RSS_BOUND {
+            // The RSS alone is not enough: a later residual can be as large as |z|, so a
+            // forged z of 1e300 would make every update of the class overflow.
+            if m.rls.target_energy() > RSS_BOUND {
                 return Err(Error::InvalidConfig {
-                    field: "classes.rls.rss",
-                    reason: "a residual sum of squares beyond what bounded targets can produce",
+                    field: "classes.rls",
+                    reason: "a residual sum of squares plus |z|^2 beyond what bounded targets \
+                             can produce",
                 });
             }
             if *m.rls.config() != self.cfg.rls {

@@ -794,7 +794,7 @@ pub fn validate_plan(
         if mv.cost != it.cost {
             return Err(bad(
                 f(),
-                format!("cost {} but item {} costs {}", mv.cost, it.id, it.cost),
+                format!("cost {:?} but item {} costs {:?}", mv.cost, it.id, it.cost),
             ));
         }
         for r in 0..d {
@@ -830,12 +830,15 @@ pub fn validate_plan(
     if let Some(mx) = budget.max_cost
         && cost > mx
     {
-        return Err(bad("budget", format!("cost {cost}, at most {mx} allowed")));
+        return Err(bad(
+            "budget",
+            format!("cost {cost:?}, at most {mx:?} allowed"),
+        ));
     }
     if plan.cost != cost {
         return Err(bad(
             "cost",
-            format!("{} but the migrations sum to {cost}", plan.cost),
+            format!("{:?} but the migrations sum to {cost:?}", plan.cost),
         ));
     }
     if plan.placement.len() != items.len() {

@@ -130,7 +130,7 @@ impl CoverInstance {
             if !o.cost.is_finite() || o.cost < 0.0 {
                 return Err(bad(
                     name("cost"),
-                    format!("must be finite and >= 0, got {}", o.cost),
+                    format!("must be finite and >= 0, got {:?}", o.cost),
                 ));
             }
             cost_sum += o.cost * f64::from(o.count);
