@@ -162,7 +162,8 @@
 
 /**
  * In `agentsched_task_runtime` only: the task's declared duration (no class, estimation off,
- * or nothing learned yet). The other sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
+ * nothing learned yet for its class, or a prediction that failed numerically). The other
+ * sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
  */
 #define AGENTSCHED_PREDICTION_SOURCE_DECLARED 3
 
@@ -1029,7 +1030,9 @@ typedef struct {
    */
   double duration;
   /**
-   * What backfill checks against a reservation (>= `duration`).
+   * What backfill checks against a reservation (>= `duration`); `DBL_MAX` when the backfill
+   * quantile or the prediction could not be computed (huge features, an unrepresentable
+   * quantile): such a task is never backfilled onto a reserved agent.
    */
   double guard;
   /**

@@ -954,14 +954,17 @@ pub struct agentsched_estimation_config {
 pub struct agentsched_task_runtime {
     /// Point estimate on a speed-1 agent: queue order, expected ends and shadow times.
     pub duration: f64,
-    /// What backfill checks against a reservation (>= `duration`).
+    /// What backfill checks against a reservation (>= `duration`); `DBL_MAX` when the backfill
+    /// quantile or the prediction could not be computed (huge features, an unrepresentable
+    /// quantile): such a task is never backfilled onto a reserved agent.
     pub guard: f64,
     /// One of `AGENTSCHED_PREDICTION_SOURCE_*` (`_DECLARED` included): where it came from.
     pub source: u32,
 }
 
 /// In `agentsched_task_runtime` only: the task's declared duration (no class, estimation off,
-/// or nothing learned yet). The other sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
+/// nothing learned yet for its class, or a prediction that failed numerically). The other
+/// sources are `AGENTSCHED_PREDICTION_SOURCE_*`.
 pub const AGENTSCHED_PREDICTION_SOURCE_DECLARED: u32 = 3;
 
 fn runtime_source(s: Option<crate::estimate::Source>) -> u32 {

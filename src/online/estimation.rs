@@ -235,18 +235,25 @@ impl Dispatcher {
             return Ok(RuntimeEstimate::declared(declared));
         };
         // The features were checked above, so a failed prediction is numerical (leverage
-        // overflowing at huge features): the task keeps its declared duration, as it would
-        // before its class has data. So does a class never seen: other classes' mean says
-        // nothing about it.
-        let Ok(Some(p)) = est.predict(class, features) else {
-            return Ok(RuntimeEstimate::declared(declared));
+        // overflowing at huge features, or a mean beyond f64): the task is ordered by its
+        // declared duration, but, as with an unrepresentable quantile, backfill fails closed,
+        // since the model had data and that data may say the task is long. A class never seen
+        // keeps its declared duration as is: other classes' mean says nothing about it.
+        let failed = RuntimeEstimate {
+            guard: UNBOUNDED_GUARD,
+            ..RuntimeEstimate::declared(declared)
+        };
+        let p = match est.predict(class, features) {
+            Ok(Some(p)) => p,
+            Ok(None) => return Ok(RuntimeEstimate::declared(declared)),
+            Err(_) => return Ok(failed),
         };
         if p.source == Source::GlobalMean {
             return Ok(RuntimeEstimate::declared(declared));
         }
         let duration = p.mean.max(0.0);
         if !duration.is_finite() {
-            return Ok(RuntimeEstimate::declared(declared));
+            return Ok(failed);
         }
         let guard = match cfg.backfill_quantile {
             // The estimator's quantile is exact on the runtime scale, log target included. One
