@@ -9,9 +9,18 @@
 //! - a JSON round trip gives an equal model that validates;
 //! - a mutated JSON document either fails to parse, fails `validate`, or gives a model whose
 //!   calls do not panic.
+//!
+//! And demand forecasting on arbitrary series: Holt–Winters (every seasonality, plain or damped
+//! trend, fitted or arbitrary fixed parameters), AR(p) fits, order selection and psi-weights,
+//! the metrics and the burst helper. Checked: no panic; an Ok forecast has `h` finite values with
+//! `lower <= mean <= upper` and `sd >= 0`; fitted parameters lie in their ranges; an Ok metric
+//! is finite and `>= 0`; an Ok burst is finite, `>= 0` and covers the quantile.
 #![no_main]
 
-use agentsched::estimate::{EstimatorConfig, Prediction, Rls, RlsConfig, RuntimeEstimator};
+use agentsched::estimate::{
+    ArModel, Criterion, EstimatorConfig, Forecast, Guarantee, HoltWinters, HwConfig, HwParams,
+    PHI_RANGE, Prediction, Rls, RlsConfig, RuntimeEstimator, burst_for, mae, mape, mse,
+};
 use libfuzzer_sys::fuzz_target;
 
 struct Bytes<'a>(&'a [u8]);
@@ -174,11 +183,107 @@ fn rls_ops(b: &mut Bytes) {
     }
 }
 
+fn check_forecast(f: &Forecast, h: usize) {
+    assert_eq!(f.mean.len(), h);
+    assert!(f.lower.len() == h && f.upper.len() == h && f.sd.len() == h);
+    for j in 0..h {
+        assert!(f.mean[j].is_finite() && f.sd[j].is_finite() && f.sd[j] >= 0.0, "{f:?}");
+        assert!(f.lower[j] <= f.mean[j] && f.mean[j] <= f.upper[j], "{f:?}");
+    }
+}
+
+fn burst(b: &mut Bytes, f: &Forecast) {
+    let private = b.f64();
+    let level = b.f64();
+    let unit = if b.u8() % 2 == 0 { None } else { Some(b.f64()) };
+    let guarantee = if b.u8() % 2 == 0 {
+        Guarantee::PerStep
+    } else {
+        Guarantee::Window
+    };
+    if let Ok(plan) = burst_for(f, private, level, guarantee, unit) {
+        for (&x, &q) in plan.per_step.iter().zip(&plan.quantile_used) {
+            assert!(x.is_finite() && x >= 0.0, "{plan:?}");
+            assert!(private + x >= q, "{private} + {x} < {q}");
+        }
+    }
+}
+
+fn forecast_ops(b: &mut Bytes) {
+    let n = usize::from(b.u8() % 64);
+    let series: Vec<f64> = (0..n).map(|_| b.f64()).collect();
+    let h = usize::from(b.u8() % 40);
+    let level = if b.u8() % 4 == 0 { b.f64() } else { 0.9 };
+    match b.u8() % 3 {
+        0 => {
+            let period = usize::from(b.u8() % 8);
+            let mut cfg = match b.u8() % 3 {
+                0 => HwConfig::holt(),
+                1 => HwConfig::additive(period),
+                _ => HwConfig::multiplicative(period),
+            };
+            cfg = cfg.with_trend(b.u8() % 3 != 0).with_damped(b.u8() % 2 == 0);
+            if b.u8() % 3 == 0 {
+                let p = HwParams::new(b.f64(), b.f64(), b.f64()).with_phi(b.f64());
+                cfg = cfg.with_params(p);
+            }
+            // Small budgets keep an execution fast; the limits are what is fuzzed.
+            cfg.max_evals = usize::from(b.u8() % 40);
+            cfg.paths = usize::from(b.u8() % 64);
+            let Ok(model) = HoltWinters::fit(&series, &cfg) else {
+                return;
+            };
+            let p = model.params();
+            for v in [p.alpha, p.beta, p.gamma, p.phi] {
+                assert!((0.0..=1.0).contains(&v), "{p:?}");
+            }
+            if cfg.damped && cfg.params.is_none() {
+                assert!((PHI_RANGE.0..=PHI_RANGE.1).contains(&p.phi), "{p:?}");
+            }
+            assert_eq!(model.fitted().len(), series.len());
+            if let Ok(f) = model.forecast(h, level) {
+                check_forecast(&f, h);
+                burst(b, &f);
+            }
+        }
+        1 => {
+            let order = usize::from(b.u8() % 8);
+            let fit = if b.u8() % 2 == 0 {
+                ArModel::fit(&series, order)
+            } else {
+                ArModel::select(&series, order, Criterion::Bic)
+            };
+            let Ok(model) = fit else {
+                return;
+            };
+            if let Ok(psi) = model.psi_weights(h) {
+                assert_eq!(psi.len(), h);
+            }
+            if let Ok(f) = model.forecast(h, level) {
+                check_forecast(&f, h);
+                burst(b, &f);
+            }
+        }
+        _ => {
+            let k = series.len() / 2;
+            let (a, p) = series.split_at(k);
+            let p = &p[..k.min(p.len())];
+            for v in [mse(a, p), mae(a, p), mape(a, p)].into_iter().flatten() {
+                assert!(v.is_finite() && v >= 0.0, "{v}");
+            }
+            if let Ok(f) = Forecast::from_normal(a.to_vec(), p.iter().map(|v| v.abs()).collect(), 0.9)
+            {
+                burst(b, &f);
+            }
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
-    if b.u8() % 2 == 0 {
-        estimator_ops(&mut b);
-    } else {
-        rls_ops(&mut b);
+    match b.u8() % 3 {
+        0 => estimator_ops(&mut b),
+        1 => rls_ops(&mut b),
+        _ => forecast_ops(&mut b),
     }
 });
