@@ -718,6 +718,53 @@ fn an_overflowing_backfill_quantile_fails_closed() {
     }
 }
 
+/// One runtime says nothing about the spread: with a backfill quantile configured, the guard
+/// fails closed until a second runtime arrives (it used to be the single runtime seen, so the
+/// "quantile" protected nothing). Without a quantile the guard is the point estimate as before.
+#[test]
+fn a_single_runtime_gives_no_backfill_guard() {
+    for quantile in [None, Some(0.9)] {
+        let mut e = estimation();
+        e.estimator.min_samples = 1_000;
+        e.backfill_quantile = quantile;
+        let cfg = DispatcherConfig {
+            estimation: Some(e),
+            ..DispatcherConfig::default()
+        };
+        let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+        d.join_agent(AgentSpec::new(AgentId(1), vec![10])).unwrap();
+        d.submit(classed(0, 1, 2, 1.0)).unwrap();
+        d.dispatch();
+        d.complete_with_runtime(TaskId(0), 3.0).unwrap();
+        // A running task holds 6 of 10 until t = 10; a task needing 10 reserves the agent.
+        d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(10.0))
+            .unwrap();
+        assert_eq!(d.dispatch().len(), 1);
+        d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
+            .unwrap();
+        d.submit(classed(102, 4, 2, 1.0).duration(1.0)).unwrap();
+        let e = d.runtime_estimate(TaskId(102)).unwrap();
+        assert_eq!((e.duration, e.source), (3.0, Some(Source::ClassMean)));
+        let placed = d.dispatch();
+        match quantile {
+            None => {
+                assert_eq!(e.guard, 3.0);
+                assert_eq!(placed.len(), 1, "3 s ends before the shadow at 10");
+                assert!(placed[0].backfilled);
+            }
+            Some(_) => {
+                assert_eq!(e.guard, UNBOUNDED_GUARD);
+                assert!(placed.is_empty(), "{placed:?}");
+                // A second runtime (of any class) gives a spread, and a quantile again.
+                let mut est = d.estimator().unwrap().clone();
+                est.observe(5, &[1.0, 1.0], 7.0).unwrap();
+                let p = est.predict(2, &[1.0, 1.0]).unwrap().unwrap();
+                assert!(p.std_error > 0.0 && p.dof.is_finite(), "{p:?}");
+            }
+        }
+    }
+}
+
 /// Non-finite features are refused whether estimation is on or off: with it off they used to be
 /// accepted, and the snapshot (JSON has no NaN) then failed to restore.
 #[test]

@@ -80,8 +80,8 @@ pub struct RuntimeEstimate {
     pub duration: f64,
     /// What backfill checks against a reservation's shadow time: the configured quantile of
     /// the prediction (never below `duration`), or `duration`; [`UNBOUNDED_GUARD`] when that
-    /// quantile is beyond `f64::MAX`, and then the task is never backfilled onto a reserved
-    /// agent.
+    /// quantile is beyond `f64::MAX` or the prediction has no spread yet (fewer than two
+    /// runtimes observed), and then the task is never backfilled onto a reserved agent.
     pub guard: f64,
     /// Where the estimate came from; `None` is the task's declared duration.
     pub source: Option<Source>,
@@ -261,6 +261,12 @@ impl Dispatcher {
             // closed: the point estimate still orders the queue, but the task is never
             // backfilled onto a reserved agent (falling back to the declared duration would
             // let a task predicted to run for hours jump a reservation because it claimed 1 s).
+            //
+            // A prediction with no spread at all (zero standard error and infinite degrees of
+            // freedom: fewer than two runtimes seen in the whole estimator) says nothing about
+            // its upper tail; its "quantile" would be the single runtime seen, so it fails
+            // closed too, until a second observation gives a spread.
+            Some(_) if p.std_error == 0.0 && p.dof.is_infinite() => UNBOUNDED_GUARD,
             Some(q) => match est.quantile(class, features, q) {
                 Ok(Some(g)) if g.is_finite() => g,
                 _ => UNBOUNDED_GUARD,
