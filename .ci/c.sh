@@ -118,8 +118,10 @@ for prog in "${SUITES[@]}" quickstart; do
     -fsanitize=address,undefined -fno-sanitize-recover=all "$src" "${STATIC[@]}" -o "$work/${prog}_asan"
 done
 
-not_linked_to_so() { ! readelf -d "$1" | grep -q 'libagentsched\.so'; }
-linked_to_so() { readelf -d "$1" | grep -q 'libagentsched\.so'; }
+# grep without -q reads all of readelf's output: with -q it may exit first, and under pipefail
+# readelf's SIGPIPE would fail the pipeline (a flaky answer).
+not_linked_to_so() { ! readelf -d "$1" | grep 'libagentsched\.so' >/dev/null; }
+linked_to_so() { readelf -d "$1" | grep 'libagentsched\.so' >/dev/null; }
 link_kinds() {
   local prog
   for prog in "${SUITES[@]}" quickstart; do
