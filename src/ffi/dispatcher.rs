@@ -256,6 +256,37 @@ impl agentsched_dispatcher {
         agentsched_status::InvalidArgument
     }
 
+    /// The task a submit or dry run from C describes (`class` and `features` for the classed
+    /// calls), or the status to return with the error recorded.
+    ///
+    /// # Safety
+    /// `spec` valid; its arrays and `features` valid for their lengths when non-null.
+    pub(crate) unsafe fn spec_from_c(
+        &mut self,
+        spec: &agentsched_task_spec,
+        classed: Option<(u32, *const f64, usize)>,
+    ) -> Result<TaskSpec, agentsched_status> {
+        // SAFETY: the caller's contract.
+        let task = match unsafe { task_from_c(spec) } {
+            Ok(s) => s,
+            Err(agentsched_status::InvalidArgument) => {
+                return Err(self.invalid("task: bad sensitivity, label or length"));
+            }
+            Err(st) => return Err(st),
+        };
+        let Some((class, features, len)) = classed else {
+            return Ok(task);
+        };
+        // SAFETY: valid for `len` values when non-null (the caller's contract).
+        match unsafe { slice(features, len) } {
+            Ok(f) => Ok(task.runtime_class(class, f.to_vec())),
+            Err(agentsched_status::InvalidArgument) => {
+                Err(self.invalid("features: length too large"))
+            }
+            Err(st) => Err(st),
+        }
+    }
+
     /// Keeps a fail/leave result for `agentsched_dispatcher_requeued` and reports its size.
     ///
     /// # Safety
@@ -500,7 +531,7 @@ unsafe fn labels_from_c(
         .collect()
 }
 
-pub(crate) unsafe fn task_from_c(t: &agentsched_task_spec) -> Result<TaskSpec, agentsched_status> {
+unsafe fn task_from_c(t: &agentsched_task_spec) -> Result<TaskSpec, agentsched_status> {
     // SAFETY: valid for `demand_len` values when non-null (contract).
     let demand = unsafe { slice(t.demand, t.demand_len) }?;
     let sensitivity = match t.sensitivity {
@@ -659,9 +690,8 @@ pub unsafe extern "C" fn agentsched_task_submit(
         let h = handle!(h);
         non_null!(spec);
         // SAFETY: non-null (contract); arrays read under the same contract.
-        let spec = match unsafe { task_from_c(&*spec) } {
+        let spec = match unsafe { h.spec_from_c(&*spec, None) } {
             Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
             Err(st) => return st,
         };
         let r = h.d.submit(spec);
@@ -1081,17 +1111,11 @@ pub unsafe extern "C" fn agentsched_task_submit_classed(
         let h = handle!(h);
         non_null!(spec);
         // SAFETY: non-null (contract); arrays read under the same contract.
-        let spec = match unsafe { task_from_c(&*spec) } {
+        let spec = match unsafe { h.spec_from_c(&*spec, Some((class, features, features_len))) } {
             Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
             Err(st) => return st,
         };
-        // SAFETY: valid for `features_len` values when non-null (contract).
-        let features = match unsafe { slice(features, features_len) } {
-            Ok(f) => f.to_vec(),
-            Err(st) => return st,
-        };
-        let r = h.d.submit(spec.runtime_class(class, features));
+        let r = h.d.submit(spec);
         h.done(r)
     })
 }

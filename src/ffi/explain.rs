@@ -1,7 +1,7 @@
 //! Explanations read back as structured data.
 
-use super::dispatcher::{agentsched_dispatcher, agentsched_task_spec, handle, task_from_c};
-use super::{agentsched_status, ffi_boundary, free_boxed, non_null, slice, write_items, write_str};
+use super::dispatcher::{agentsched_dispatcher, agentsched_task_spec, handle};
+use super::{agentsched_status, ffi_boundary, free_boxed, non_null, write_items, write_str};
 use crate::TaskId;
 use crate::online::Explanation;
 use crate::pool::Mismatch;
@@ -135,20 +135,33 @@ pub unsafe extern "C" fn agentsched_dry_run(
     ffi_boundary!(poison h, {
         let h = handle!(h);
         non_null!(spec, out);
-        // SAFETY: non-null (contract).
-        let spec = match unsafe { task_from_c(&*spec) } {
-            Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
-            Err(st) => return st,
-        };
-        match h.d.dry_run(&spec) {
-            Ok(e) => {
-                wrap(e, out);
-                agentsched_status::Ok
-            }
-            Err(e) => h.fail(e),
-        }
+        // SAFETY: non-null (contract); arrays read under the same contract.
+        unsafe { dry_run(h, &*spec, None, out) }
     })
+}
+
+/// The dry runs' shared body, inside their boundary.
+///
+/// # Safety
+/// As `agentsched_dry_run_classed`, with `out` checked non-null.
+unsafe fn dry_run(
+    h: &mut agentsched_dispatcher,
+    spec: &agentsched_task_spec,
+    classed: Option<(u32, *const f64, usize)>,
+    out: *mut *mut agentsched_explanation,
+) -> agentsched_status {
+    // SAFETY: the caller's contract.
+    let spec = match unsafe { h.spec_from_c(spec, classed) } {
+        Ok(s) => s,
+        Err(st) => return st,
+    };
+    match h.d.dry_run(&spec) {
+        Ok(e) => {
+            wrap(e, out);
+            agentsched_status::Ok
+        }
+        Err(e) => h.fail(e),
+    }
 }
 
 /// Where a task of runtime class `class` with `features_len` features would go now and why,
@@ -174,25 +187,8 @@ pub unsafe extern "C" fn agentsched_dry_run_classed(
     ffi_boundary!(poison h, {
         let h = handle!(h);
         non_null!(spec, out);
-        // SAFETY: non-null (contract).
-        let spec = match unsafe { task_from_c(&*spec) } {
-            Ok(s) => s,
-            Err(agentsched_status::InvalidArgument) => return h.invalid("task: bad sensitivity, label or length"),
-            Err(st) => return st,
-        };
-        // SAFETY: valid for `features_len` values when non-null (contract).
-        let features = match unsafe { slice(features, features_len) } {
-            Ok(f) => f.to_vec(),
-            Err(agentsched_status::InvalidArgument) => return h.invalid("features: length too large"),
-            Err(st) => return st,
-        };
-        match h.d.dry_run(&spec.runtime_class(class, features)) {
-            Ok(e) => {
-                wrap(e, out);
-                agentsched_status::Ok
-            }
-            Err(e) => h.fail(e),
-        }
+        // SAFETY: non-null (contract); arrays read under the same contract.
+        unsafe { dry_run(h, &*spec, Some((class, features, features_len)), out) }
     })
 }
 
