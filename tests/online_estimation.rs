@@ -28,6 +28,15 @@ fn sjf_with(e: Option<EstimationConfig>) -> Dispatcher {
     Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap()
 }
 
+/// A dispatcher with the default discipline (priority order) and estimation `e`.
+fn default_with(e: EstimationConfig) -> Dispatcher {
+    let cfg = DispatcherConfig {
+        estimation: Some(e),
+        ..DispatcherConfig::default()
+    };
+    Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap()
+}
+
 fn classed(id: u32, demand: u64, class: u32, size: f64) -> TaskSpec {
     TaskSpec::new(TaskId(id), vec![demand]).runtime_class(class, vec![1.0, size])
 }
@@ -211,11 +220,7 @@ fn backfill_guard_uses_the_prediction_quantile() {
         let mut e = estimation();
         e.estimator.min_samples = 1_000; // stay on the class mean: its spread is the noise
         e.backfill_quantile = quantile;
-        let cfg = DispatcherConfig {
-            estimation: Some(e),
-            ..DispatcherConfig::default()
-        };
-        let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+        let mut d = default_with(e);
         d.join_agent(AgentSpec::new(AgentId(1), vec![10])).unwrap();
         // Class 2 runs 5 or 11 alternately: mean about 8, a wide spread.
         for k in 0..40u32 {
@@ -431,11 +436,7 @@ fn log_target_guard_is_the_exact_quantile() {
     e.estimator.log_target = true;
     e.estimator.min_samples = 1_000;
     e.backfill_quantile = Some(0.9);
-    let cfg = DispatcherConfig {
-        estimation: Some(e),
-        ..DispatcherConfig::default()
-    };
-    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+    let mut d = default_with(e);
     d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
     let runtimes = [1.0, 10.0, 100.0];
     for k in 0..30u32 {
@@ -518,12 +519,7 @@ fn ev() -> impl Strategy<Value = Ev> {
 fn run(events: &[Ev], quantile: Option<f64>) -> (Dispatcher, BTreeMap<TaskId, u32>) {
     let mut e = estimation();
     e.backfill_quantile = quantile;
-    let cfg = DispatcherConfig {
-        discipline: Discipline::ShortestJobFirst,
-        estimation: Some(e),
-        ..DispatcherConfig::default()
-    };
-    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+    let mut d = sjf_with(Some(e));
     for a in 0..3 {
         d.join_agent(AgentSpec::new(AgentId(a), vec![6]).speed(1.0 + f64::from(a)))
             .unwrap();
@@ -631,11 +627,7 @@ proptest! {
 /// learning stopped for every class.)
 #[test]
 fn one_huge_runtime_does_not_stop_learning() {
-    let cfg = DispatcherConfig {
-        estimation: Some(estimation()),
-        ..DispatcherConfig::default()
-    };
-    let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+    let mut d = default_with(estimation());
     d.join_agent(AgentSpec::new(AgentId(1), vec![1])).unwrap();
     d.submit(classed(1, 1, 1, 1.0)).unwrap();
     d.dispatch();
@@ -670,11 +662,7 @@ fn an_overflowing_backfill_quantile_fails_closed() {
         e.estimator.log_target = true;
         e.estimator.min_samples = 1_000;
         e.backfill_quantile = Some(0.999);
-        let cfg = DispatcherConfig {
-            estimation: Some(e),
-            ..DispatcherConfig::default()
-        };
-        let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+        let mut d = default_with(e);
         d.join_agent(AgentSpec::new(AgentId(1), vec![10]).speed(speed))
             .unwrap();
         // Class 2 ran 100 s and 1e6 s (on a speed-1 agent).
@@ -727,11 +715,7 @@ fn a_single_runtime_gives_no_backfill_guard() {
         let mut e = estimation();
         e.estimator.min_samples = 1_000;
         e.backfill_quantile = quantile;
-        let cfg = DispatcherConfig {
-            estimation: Some(e),
-            ..DispatcherConfig::default()
-        };
-        let mut d = Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap();
+        let mut d = default_with(e);
         d.join_agent(AgentSpec::new(AgentId(1), vec![10])).unwrap();
         d.submit(classed(0, 1, 2, 1.0)).unwrap();
         d.dispatch();
