@@ -37,6 +37,17 @@ fn default_with(e: EstimationConfig) -> Dispatcher {
     Dispatcher::new(Schema::new(["cpu"]).unwrap(), cfg).unwrap()
 }
 
+/// On a dispatcher whose only agent has 10 cpu: task 100 runs on 6 of them with declared
+/// duration `hold` (it ends, and the shadow time falls, at `now + hold / speed`) and task 101,
+/// needing all 10 at priority 5, blocks and reserves the agent.
+fn reserve_the_agent(d: &mut Dispatcher, hold: f64) {
+    d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(hold))
+        .unwrap();
+    assert_eq!(d.dispatch().len(), 1);
+    d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
+        .unwrap();
+}
+
 fn classed(id: u32, demand: u64, class: u32, size: f64) -> TaskSpec {
     TaskSpec::new(TaskId(id), vec![demand]).runtime_class(class, vec![1.0, size])
 }
@@ -238,15 +249,9 @@ fn backfill_guard_uses_the_prediction_quantile() {
         assert_eq!(p.source, Source::ClassMean);
         let q95 = p.quantile(0.95).unwrap();
         assert!(q95 > p.mean + 1.0, "{p:?}");
-        // A running task holds 6 of 10 until the midpoint between the mean and the quantile.
-        let shadow_in = (p.mean + q95) / 2.0;
-        d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(shadow_in))
-            .unwrap();
-        assert_eq!(d.dispatch().len(), 1);
-        // A task needing all 10 blocks and reserves the agent; a classed task needing 4 fits
-        // now but may only backfill if it ends before the reservation.
-        d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
-            .unwrap();
+        // The reservation's shadow is the midpoint between the mean and the quantile; a
+        // classed task needing 4 fits now but may only backfill if it ends before it.
+        reserve_the_agent(&mut d, (p.mean + q95) / 2.0);
         d.submit(classed(102, 4, 2, 1.0)).unwrap();
         let placed = d.dispatch();
         let r = d.reservation().expect("the big task holds a reservation");
@@ -671,12 +676,8 @@ fn an_overflowing_backfill_quantile_fails_closed() {
             d.dispatch();
             d.complete_with_runtime(TaskId(k), rt / speed).unwrap();
         }
-        // A running task holds 6 of 10 until t = 50; a task needing 10 reserves the agent.
-        d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(50.0 * speed))
-            .unwrap();
-        assert_eq!(d.dispatch().len(), 1);
-        d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
-            .unwrap();
+        // The agent is held until t = 50 and reserved.
+        reserve_the_agent(&mut d, 50.0 * speed);
         // Declared 1 s; the class mean on the log scale gives a median of
         // exp((ln 100 + ln 1e6) / 2) = 1e4 s, and its 0.999 quantile (1 degree of freedom)
         // is beyond f64::MAX.
@@ -720,12 +721,8 @@ fn a_single_runtime_gives_no_backfill_guard() {
         d.submit(classed(0, 1, 2, 1.0)).unwrap();
         d.dispatch();
         d.complete_with_runtime(TaskId(0), 3.0).unwrap();
-        // A running task holds 6 of 10 until t = 10; a task needing 10 reserves the agent.
-        d.submit(TaskSpec::new(TaskId(100), vec![6]).duration(10.0))
-            .unwrap();
-        assert_eq!(d.dispatch().len(), 1);
-        d.submit(TaskSpec::new(TaskId(101), vec![10]).priority(5))
-            .unwrap();
+        // The agent is held until t = 10 and reserved.
+        reserve_the_agent(&mut d, 10.0);
         d.submit(classed(102, 4, 2, 1.0).duration(1.0)).unwrap();
         let e = d.runtime_estimate(TaskId(102)).unwrap();
         assert_eq!((e.duration, e.source), (3.0, Some(Source::ClassMean)));

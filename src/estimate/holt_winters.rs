@@ -768,13 +768,14 @@ impl HwModel {
             .collect()
     }
 
-    fn point(&self, h: usize) -> Vec<f64> {
+    /// Point forecasts for steps `1..=phi_sums.len()`, given [`Self::damping_sums`].
+    fn point(&self, phi_sums: &[f64]) -> Vec<f64> {
         let st = &self.last;
         let m = st.season.len();
-        self.damping_sums(h)
-            .into_iter()
+        phi_sums
+            .iter()
             .enumerate()
-            .map(|(i, phi_j)| {
+            .map(|(i, &phi_j)| {
                 let j = i + 1;
                 let lp = st.level + phi_j * st.trend;
                 match self.cfg.seasonality {
@@ -803,7 +804,8 @@ impl HwModel {
         if self.cfg.seasonality == Seasonality::Multiplicative {
             check_simulation(self.cfg.paths, h)?;
         }
-        let mean = self.point(h);
+        let phi_sums = self.damping_sums(h);
+        let mean = self.point(&phi_sums);
         for &v in &mean {
             finite("forecast", v)?;
         }
@@ -811,7 +813,6 @@ impl HwModel {
         if self.cfg.seasonality != Seasonality::Multiplicative {
             let m = self.last.season.len();
             let p = self.params;
-            let phi_sums = self.damping_sums(h);
             let mut acc = 1.0;
             let mut sd = Vec::with_capacity(h);
             for j in 0..h {
